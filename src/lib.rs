@@ -1,0 +1,3 @@
+//! infragen: a typed, validated model of one AWS web architecture, rendered into Terraform.
+
+pub mod render;

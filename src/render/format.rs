@@ -1,0 +1,1 @@
+//! The `terraform fmt` formatting pass (to be written).

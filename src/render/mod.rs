@@ -1,0 +1,3 @@
+//! Rendering a validated architecture into Terraform files.
+
+pub mod format;
