@@ -1,0 +1,384 @@
+//! Environment files as written, and the layering that turns one into complete settings.
+//!
+//! Loading an environment is a pipeline that stops at the first stage with errors, after
+//! reporting every error of that stage:
+//!
+//! 1. parse the TOML (syntax errors, with recovery so that all of them are reported);
+//! 2. check its structure against the JSON Schema of [`Settings`] (unknown keys, types);
+//! 3. resolve the tier and the preset list, with the command-line overrides;
+//! 4. merge the layers (defaults < tier < presets < file < flags) into [`Settings`],
+//!    remembering the origin of every value.
+//!
+//! The result is still unvalidated input: `crate::model` turns it into an `Architecture`.
+
+pub mod layers;
+pub mod network;
+pub mod path;
+pub mod presets;
+pub mod schema_check;
+pub mod settings;
+pub mod tiers;
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use toml::de::DeTable;
+use toml::{Spanned, Table, Value};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, did_you_mean};
+pub use layers::{Layer, LayerKind, Origin, Provenance};
+pub use path::FieldPath;
+pub use presets::Preset;
+pub use settings::*;
+
+/// The JSON Schema of an environment file, derived from [`Settings`].
+pub fn settings_schema() -> &'static serde_json::Value {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| schemars::schema_for!(Settings).to_value())
+}
+
+/// Changes to an environment for one run, from the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--preset NAME`: presets to switch on.
+    pub enable_presets: Vec<String>,
+    /// `--without-preset NAME`: presets to switch off.
+    pub disable_presets: Vec<String>,
+    /// `--set FIELD=VALUE`: values above everything else.
+    pub set: Vec<String>,
+}
+
+/// An environment file, parsed and layered into complete settings; not yet validated.
+#[derive(Debug, Clone)]
+pub struct LoadedEnvironment {
+    /// The environment's name: the file name without `.toml`.
+    pub name: String,
+    pub source: SourceFile,
+    pub settings: Settings,
+    pub provenance: Provenance,
+    /// Things worth knowing that do not stop the run (a preset shadowed by the file...).
+    pub warnings: Vec<Diagnostic>,
+    /// Command-line flags as sources, for locating problems in them.
+    flags: Vec<SourceFile>,
+}
+
+impl LoadedEnvironment {
+    /// Where the value at `path` was written, when it was written in the file or a flag.
+    pub fn locate(&self, path: &FieldPath) -> Option<Location> {
+        match self.provenance.origin(path) {
+            Origin::File(span) => Some(self.source.locate(span)),
+            Origin::Flag(flag) => self.flags.iter().find(|f| f.name == flag).map(|f| f.locate(0..f.text.len())),
+            _ => None,
+        }
+    }
+
+    /// Says where a value came from when it was not written in the file, and how to change it.
+    pub fn origin_notes(&self, path: &FieldPath) -> Vec<String> {
+        let file = &self.source.name;
+        match self.provenance.origin(path) {
+            Origin::Default => vec![format!("`{path}` is the built-in default; set it in {file} to change it")],
+            Origin::Tier(tier) => vec![format!(
+                "`{path}` comes from the `{}` scale tier; set it in {file} to override the tier",
+                tier.name()
+            )],
+            Origin::Preset(name) => vec![format!(
+                "`{path}` comes from preset `{name}`; switch it off with --without-preset {name} or remove it from `presets` in {file}"
+            )],
+            Origin::File(_) | Origin::Flag(_) => Vec::new(),
+        }
+    }
+
+    /// A diagnostic about the value at `path`, located where that value came from.
+    pub fn error_at(&self, path: &FieldPath, message: impl Into<String>) -> Diagnostic {
+        let mut diagnostic = Diagnostic::error(message).at(self.locate(path));
+        for note in self.origin_notes(path) {
+            diagnostic = diagnostic.note(note);
+        }
+        diagnostic
+    }
+}
+
+/// Parses, checks and layers one environment file.
+pub fn load_environment(
+    name: &str,
+    source: SourceFile,
+    overrides: &Overrides,
+) -> Result<LoadedEnvironment, Diagnostics> {
+    let (document, syntax_errors) = DeTable::parse_recoverable(&source.text);
+    if !syntax_errors.is_empty() {
+        return Err(Diagnostics(
+            syntax_errors
+                .iter()
+                .map(|e| {
+                    let message = e.message().trim().replace('\n', "; ");
+                    Diagnostic::error(format!("invalid TOML: {message}"))
+                        .at(e.span().map(|span| source.locate(span)))
+                })
+                .collect(),
+        ));
+    }
+
+    let mut errors = structure_errors(&source, &document);
+    let mut flag_sources = Vec::new();
+    let mut flag_layers = Vec::new();
+    for assignment in &overrides.set {
+        match flag_layer(assignment) {
+            Ok((flag_source, layer)) => {
+                flag_sources.push(flag_source);
+                flag_layers.push(layer);
+            }
+            Err(diagnostics) => errors.extend(diagnostics),
+        }
+    }
+    let file_layer = match Layer::from_document(LayerKind::File, document.get_ref()) {
+        Ok(layer) => Some(layer),
+        Err(e) => {
+            errors.push(Diagnostic::error(e.to_string()).at(Some(source.locate(e.span))));
+            None
+        }
+    };
+    let Some(file_layer) = file_layer.filter(|_| errors.is_empty()) else {
+        return Err(Diagnostics(errors));
+    };
+
+    let mut user_layers = vec![file_layer];
+    user_layers.extend(flag_layers);
+    let tier = top_value(&user_layers, "tier")
+        .and_then(|v| Tier::deserialize(v.clone()).ok())
+        .unwrap_or(Settings::default().tier);
+    let selection = select_presets(&source, &user_layers, overrides)?;
+
+    let mut layers = vec![defaults_layer()?, builtin_layer(LayerKind::Tier(tier), tiers::overlay(tier))?];
+    for preset in &selection.presets {
+        layers.push(builtin_layer(LayerKind::Preset(preset.name.to_string()), preset.overlay)?);
+    }
+    check_preset_conflicts(&source, &layers)?;
+    let mut warnings = selection.warnings;
+    warnings.extend(shadowed_preset_warnings(&source, &layers, &user_layers));
+    layers.extend(user_layers);
+    if let Some(flag_layer) = selection.changed_by_flags {
+        layers.push(flag_layer);
+    }
+
+    let (merged, provenance) = layers::merge(&layers);
+    let settings = Value::Table(merged).try_into::<Settings>().map_err(|e| {
+        Diagnostics(vec![Diagnostic::error(format!("{}: {}", source.name, e.message().trim()))])
+    })?;
+    Ok(LoadedEnvironment {
+        name: name.to_string(),
+        source,
+        settings,
+        provenance,
+        warnings,
+        flags: flag_sources,
+    })
+}
+
+fn structure_errors(source: &SourceFile, document: &Spanned<DeTable<'_>>) -> Vec<Diagnostic> {
+    schema_check::check_table(settings_schema(), document, &FieldPath::root())
+        .into_iter()
+        .map(|problem| {
+            let mut diagnostic = Diagnostic::error(problem.message()).at(Some(source.locate(problem.span.clone())));
+            if let Some(help) = problem.help() {
+                diagnostic = diagnostic.help(help);
+            }
+            diagnostic
+        })
+        .collect()
+}
+
+/// Parses `--set FIELD=VALUE` into a layer. VALUE is TOML; when it does not parse as TOML
+/// it is taken as a string, so `--set network.nat=single` works unquoted.
+fn flag_layer(assignment: &str) -> Result<(SourceFile, Layer), Vec<Diagnostic>> {
+    let usage = || {
+        vec![
+            Diagnostic::error(format!("`--set {assignment}` is not of the form FIELD=VALUE")).help(
+                "for example: --set network.nat=single or --set 'network.azs=[\"ap-northeast-1a\", \"ap-northeast-1c\"]'",
+            ),
+        ]
+    };
+    let (field, value) = assignment.split_once('=').ok_or_else(usage)?;
+    let (field, value) = (field.trim(), value.trim());
+    if field.is_empty() {
+        return Err(usage());
+    }
+    let literal = format!("{field} = {value}");
+    let quoted = format!("{field} = {}", Value::String(value.to_string()));
+    for text in [literal, quoted] {
+        let Ok(document) = DeTable::parse(&text) else { continue };
+        let source = SourceFile::new(format!("--set {assignment}"), text.clone());
+        let errors = structure_errors(&source, &document);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        return match Layer::from_document(LayerKind::Flag(source.name.clone()), document.get_ref()) {
+            Ok(layer) => Ok((source, layer)),
+            Err(e) => Err(vec![Diagnostic::error(e.to_string()).at(Some(source.locate(e.span)))]),
+        };
+    }
+    Err(usage())
+}
+
+/// The value of a top-level key in the highest layer that sets it.
+fn top_value<'a>(layers: &'a [Layer], key: &str) -> Option<&'a Value> {
+    layers.iter().rev().find_map(|layer| layer.values.get(key))
+}
+
+struct PresetSelection {
+    presets: Vec<&'static Preset>,
+    /// A flag layer recording the changed list, when `--preset`/`--without-preset` changed it.
+    changed_by_flags: Option<Layer>,
+    warnings: Vec<Diagnostic>,
+}
+
+fn select_presets(
+    source: &SourceFile,
+    user_layers: &[Layer],
+    overrides: &Overrides,
+) -> Result<PresetSelection, Diagnostics> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let listed_in = user_layers.iter().rev().find(|layer| layer.values.contains_key("presets"));
+    let listed: Vec<String> = top_value(user_layers, "presets")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+
+    let unknown = |name: &str| {
+        let mut diagnostic = Diagnostic::error(format!("unknown preset `{name}`"));
+        diagnostic = match did_you_mean(name, presets::names()) {
+            Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
+            None => diagnostic.help(format!(
+                "the presets are: {} (`infragen presets` describes them)",
+                presets::names().collect::<Vec<_>>().join(", ")
+            )),
+        };
+        diagnostic
+    };
+
+    let mut names: Vec<String> = Vec::new();
+    for (index, name) in listed.iter().enumerate() {
+        let path = FieldPath::root().key("presets").index(index);
+        let location = match listed_in {
+            Some(layer) if layer.kind == LayerKind::File => layer.spans.get(&path).map(|span| source.locate(span.clone())),
+            _ => None,
+        };
+        if presets::find(name).is_none() {
+            errors.push(unknown(name).at(location));
+        } else if names.contains(name) {
+            errors.push(Diagnostic::error(format!("preset `{name}` is listed twice in `presets`")).at(location));
+        } else {
+            names.push(name.clone());
+        }
+    }
+    let mut changed = Vec::new();
+    for name in &overrides.enable_presets {
+        if presets::find(name).is_none() {
+            errors.push(unknown(name).note(format!("given as --preset {name}")));
+        } else if !names.contains(name) {
+            names.push(name.clone());
+            changed.push(format!("--preset {name}"));
+        }
+    }
+    for name in &overrides.disable_presets {
+        if presets::find(name).is_none() {
+            errors.push(unknown(name).note(format!("given as --without-preset {name}")));
+        } else if let Some(position) = names.iter().position(|n| n == name) {
+            names.remove(position);
+            changed.push(format!("--without-preset {name}"));
+        } else {
+            warnings.push(Diagnostic::warning(format!(
+                "--without-preset {name} changes nothing: {} does not use preset `{name}`",
+                source.name
+            )));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors));
+    }
+    let changed_by_flags = (!changed.is_empty()).then(|| {
+        let mut table = Table::new();
+        table.insert("presets".into(), Value::Array(names.iter().cloned().map(Value::String).collect()));
+        Layer::new(LayerKind::Flag(changed.join(" ")), table)
+    });
+    let presets = names.iter().filter_map(|n| presets::find(n)).collect();
+    Ok(PresetSelection { presets, changed_by_flags, warnings })
+}
+
+fn defaults_layer() -> Result<Layer, Diagnostics> {
+    let table = Table::try_from(Settings::default()).map_err(|e| internal(format!("built-in defaults: {e}")))?;
+    Ok(Layer::new(LayerKind::Default, table))
+}
+
+fn builtin_layer(kind: LayerKind, overlay: &'static str) -> Result<Layer, Diagnostics> {
+    let document = DeTable::parse(overlay).map_err(|e| internal(format!("{kind:?}: {e}")))?;
+    Layer::from_document(kind.clone(), document.get_ref()).map_err(|e| internal(format!("{kind:?}: {e}")))
+}
+
+fn internal(message: String) -> Diagnostics {
+    Diagnostics(vec![
+        Diagnostic::error(format!("internal error in infragen's built-in settings: {message}"))
+            .help("this is a bug in infragen; please report it"),
+    ])
+}
+
+/// Two presets conflict when they are declared incompatible or set the same value differently.
+fn check_preset_conflicts(source: &SourceFile, layers: &[Layer]) -> Result<(), Diagnostics> {
+    let presets: Vec<(&str, &Layer)> = layers
+        .iter()
+        .filter_map(|layer| match &layer.kind {
+            LayerKind::Preset(name) => Some((name.as_str(), layer)),
+            _ => None,
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for (i, (first, first_layer)) in presets.iter().enumerate() {
+        for (second, second_layer) in &presets[i + 1..] {
+            let declared = presets::find(first).is_some_and(|p| p.conflicts_with.contains(second))
+                || presets::find(second).is_some_and(|p| p.conflicts_with.contains(first));
+            let clash = first_layer.leaf_paths().into_iter().find(|path| {
+                second_layer.get(path).is_some_and(|value| first_layer.get(path) != Some(value))
+            });
+            if declared || clash.is_some() {
+                let mut diagnostic =
+                    Diagnostic::error(format!("presets `{first}` and `{second}` conflict; use one or the other"));
+                if let Some(path) = clash {
+                    diagnostic = diagnostic.note(format!("both set `{path}`, to different values"));
+                }
+                errors.push(diagnostic.note(format!("in {}", source.name)));
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(Diagnostics(errors)) }
+}
+
+/// A preset whose setting the file or a flag overrides has no effect there; say so, since
+/// switching it would otherwise silently change nothing.
+fn shadowed_preset_warnings(source: &SourceFile, layers: &[Layer], user_layers: &[Layer]) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    for layer in layers {
+        let LayerKind::Preset(name) = &layer.kind else { continue };
+        for path in layer.leaf_paths() {
+            for user in user_layers {
+                if let Some(user_path) = user.leaf_paths().into_iter().find(|p| p.overlaps(&path)) {
+                    let location = user.spans.get(&user_path).map(|span| source.locate(span.clone()));
+                    let place = match &user.kind {
+                        LayerKind::Flag(flag) => flag.clone(),
+                        _ => source.name.clone(),
+                    };
+                    warnings.push(
+                        Diagnostic::warning(format!(
+                            "preset `{name}` sets `{path}`, but {place} sets `{user_path}` too, and the file wins"
+                        ))
+                        .at(location.filter(|_| user.kind == LayerKind::File))
+                        .help(format!("remove `{user_path}` from {place} to let the preset decide")),
+                    );
+                }
+            }
+        }
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! Presets: named, documented transformations of the model.
+//!
+//! A preset is a layer of settings that sits above the scale tier and below the environment
+//! file. An environment lists the presets it uses (`presets = [...]`); a single run can add
+//! or remove one (`--preset NAME`, `--without-preset NAME`). Two presets that set the same
+//! value differently conflict, and so do the pairs a preset declares in `conflicts_with`.
+
+/// A named transformation of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    /// One line: what switching it on does.
+    pub summary: &'static str,
+    /// The trade-off, for `infragen presets` and the README.
+    pub description: &'static str,
+    /// The settings it applies, as TOML (dotted keys).
+    pub overlay: &'static str,
+    /// Presets that make no sense together with this one.
+    pub conflicts_with: &'static [&'static str],
+}
+
+/// Every preset infragen knows, in the order `infragen presets` lists them.
+pub const PRESETS: &[Preset] = &[Preset {
+    name: "no-nat",
+    summary: "no NAT gateway; private subnets reach ECR, CloudWatch Logs, Secrets Manager and S3 through VPC endpoints",
+    description: "Removes the NAT gateways and their Elastic IPs. ECS tasks still pull images, ship logs and \
+                  read secrets through interface endpoints (ecr.api, ecr.dkr, logs, secretsmanager) and the \
+                  S3 gateway endpoint, but cannot reach anything else on the internet. Interface endpoints \
+                  are billed per hour in every zone, so with two zones they can cost more than one NAT \
+                  gateway: `infragen cost --compare` shows the real delta.",
+    overlay: "network.nat = \"none\"\n",
+    conflicts_with: &[],
+}];
+
+/// The preset with this name.
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+/// The names of every preset.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    PRESETS.iter().map(|p| p.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FieldPath, schema_check::check_table, settings_schema};
+    use toml::de::DeTable;
+
+    #[test]
+    fn every_preset_overlay_is_valid_against_the_schema() {
+        for preset in PRESETS {
+            let table = DeTable::parse(preset.overlay).unwrap_or_else(|e| panic!("{}: {e}", preset.name));
+            let problems = check_table(settings_schema(), &table, &FieldPath::root());
+            assert!(problems.is_empty(), "preset {}: {problems:?}", preset.name);
+            assert!(!preset.summary.is_empty() && !preset.description.is_empty());
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_conflicts_name_known_presets() {
+        let mut seen = std::collections::BTreeSet::new();
+        for preset in PRESETS {
+            assert!(seen.insert(preset.name), "duplicate preset {}", preset.name);
+            for other in preset.conflicts_with {
+                assert!(find(other).is_some(), "{} conflicts with unknown {other}", preset.name);
+            }
+        }
+    }
+}

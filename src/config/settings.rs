@@ -1,0 +1,126 @@
+//! The environment file as written: plain serde types, complete once the layers are merged.
+//!
+//! These types are the *input* shape; nothing here is validated beyond its type. The
+//! validated architecture that rendering reads is `crate::model::Architecture`. Field doc
+//! comments become the descriptions of the JSON Schema that editors use, so they are
+//! written for the person editing `environments/*.toml`.
+//!
+//! `Default` implementations are the built-in defaults, the bottom layer of the
+//! configuration: production-safe values for the seed architecture.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use super::network::{FlowLogTraffic, FlowLogs, NatMode, NetworkSettings, SubnetSettings};
+
+/// One environment of the architecture (`environments/<name>.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(title = "infragen environment")]
+pub struct Settings {
+    /// Project name: the first part of every resource name (`<project>-<environment>-...`)
+    /// and the `Project` tag. Lowercase letters, digits and hyphens, starting with a letter.
+    pub project: String,
+    /// Scale tier: sets task counts, instance sizes and NAT layout for the expected load.
+    /// Values set in this file or by presets take precedence over the tier's.
+    pub tier: Tier,
+    /// Cost-saving presets applied to this environment, by name (`infragen presets` lists
+    /// them). Switch one for a single run with `--preset NAME` / `--without-preset NAME`.
+    pub presets: Vec<String>,
+    /// AWS region of the environment, e.g. `ap-northeast-1`.
+    pub region: String,
+    /// Extra tags for every resource, added to Project / Environment / ManagedBy through the
+    /// provider's `default_tags`.
+    pub tags: BTreeMap<String, String>,
+    /// Where Terraform keeps this environment's state.
+    pub state: StateSettings,
+    /// The VPC: CIDRs, availability zones, subnets per tier and how private subnets reach out.
+    pub network: NetworkSettings,
+    /// DNS: the public hosted zone the environment's records live in.
+    pub dns: DnsSettings,
+    /// CloudWatch Logs settings shared by every log group of the environment.
+    pub logs: LogSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            project: "webapp".into(),
+            tier: Tier::Small,
+            presets: Vec::new(),
+            region: "ap-northeast-1".into(),
+            tags: BTreeMap::new(),
+            state: StateSettings::default(),
+            network: NetworkSettings::default(),
+            dns: DnsSettings::default(),
+            logs: LogSettings::default(),
+        }
+    }
+}
+
+/// Scale tiers of the seed architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Start-up load: a single NAT gateway.
+    Small,
+    /// Growing load: a NAT gateway per availability zone.
+    Medium,
+    /// High load: a NAT gateway per availability zone.
+    Large,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Small, Tier::Medium, Tier::Large];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Small => "small",
+            Tier::Medium => "medium",
+            Tier::Large => "large",
+        }
+    }
+}
+
+/// Terraform state backend (S3 with native lock files).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateSettings {
+    /// S3 bucket for Terraform state, created by `generated/bootstrap`. Bucket names are
+    /// global, so pick one nobody else has. Default: `<project>-tfstate-<region>`.
+    pub bucket: Option<String>,
+    /// Region of the state bucket. Default: the environment's region.
+    pub region: Option<String>,
+}
+
+/// The public DNS zone.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DnsSettings {
+    /// Domain of the Route53 public hosted zone, e.g. `example.com`.
+    pub zone: String,
+}
+
+impl Default for DnsSettings {
+    fn default() -> Self {
+        DnsSettings { zone: "example.com".into() }
+    }
+}
+
+/// CloudWatch Logs.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// Days CloudWatch keeps log events, one of the values CloudWatch accepts
+    /// (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    /// 2557, 2922, 3288, 3653).
+    pub retention_days: u32,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { retention_days: 365 }
+    }
+}
