@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn locate_counts_characters_not_bytes() {
         let file = SourceFile::new("f", "name = \"é\" # x\nb = 2");
-        let loc = file.locate(13..14);
+        let loc = file.locate(12..13);
         assert_eq!((loc.line, loc.column), (1, 12));
         let loc = file.locate(16..17);
         assert_eq!((loc.line, loc.column, loc.line_text.as_str()), (2, 1, "b = 2"));

@@ -2,4 +2,5 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod model;
 pub mod render;

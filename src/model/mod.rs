@@ -1,0 +1,252 @@
+//! The validated architecture: the one source the templates read.
+//!
+//! [`Architecture::from_environment`] turns layered settings into typed, checked values
+//! (CIDRs become `Ipv4Net`, the NAT choice becomes an [`Egress`] that cannot disagree with
+//! the subnets, ...), collecting every problem instead of stopping at the first. Nothing
+//! downstream ever sees unvalidated input, and rendering never has to decide anything the
+//! model could not already say.
+
+pub mod names;
+pub mod network;
+pub mod region;
+
+use std::collections::BTreeMap;
+
+pub use network::{Egress, NatLayout, Network, Zone};
+
+use crate::config::{FieldPath, LoadedEnvironment, Preset, Settings, Tier, presets};
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+
+/// Resource names are `<project>-<environment>-<suffix>`; the longest suffix used for a name
+/// with a 32-character limit (ALB and target group names) is 8 characters.
+pub const NAME_PREFIX_MAX: usize = 24;
+
+/// Tags infragen sets on every resource itself.
+pub const RESERVED_TAGS: [&str; 3] = ["Project", "Environment", "ManagedBy"];
+
+/// One environment of the architecture, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Architecture {
+    /// Environment name, e.g. `dev`.
+    pub environment: String,
+    /// The environment file, as shown in generated headers, e.g. `environments/dev.toml`.
+    pub source_name: String,
+    pub project: String,
+    /// `<project>-<environment>`: the prefix of every resource name.
+    pub name_prefix: String,
+    pub region: String,
+    pub tier: Tier,
+    pub presets: Vec<&'static Preset>,
+    /// Extra tags on top of Project / Environment / ManagedBy.
+    pub tags: BTreeMap<String, String>,
+    pub state: StateBackend,
+    pub network: Network,
+    pub dns: Dns,
+    pub logs: Logs,
+}
+
+/// The S3 backend this environment's state lives in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateBackend {
+    pub bucket: String,
+    pub region: String,
+    /// The object key of this environment's state, `<environment>/terraform.tfstate`.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dns {
+    pub zone: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Logs {
+    pub retention_days: u32,
+}
+
+/// Retention periods CloudWatch Logs accepts.
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/// Collects the diagnostics of one validation pass.
+pub struct Checks<'e> {
+    env: &'e LoadedEnvironment,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'e> Checks<'e> {
+    pub fn new(env: &'e LoadedEnvironment) -> Self {
+        Checks { env, diagnostics: Vec::new() }
+    }
+
+    /// Reports an error about the value at `path` (given as dotted keys, or a built path).
+    pub fn error(&mut self, path: &FieldPath, message: impl Into<String>, help: impl Into<Option<String>>) {
+        let mut diagnostic = self.env.error_at(path, message);
+        if let Some(help) = help.into() {
+            diagnostic = diagnostic.help(help);
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports an error about the environment as a whole (its file).
+    pub fn error_in_file(&mut self, message: impl Into<String>, help: impl Into<Option<String>>) {
+        let mut diagnostic = Diagnostic::error(message).note(format!("in {}", self.env.source.name));
+        if let Some(help) = help.into() {
+            diagnostic = diagnostic.help(help);
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Shorthand for a path written as dotted keys.
+pub fn path(dotted: &str) -> FieldPath {
+    FieldPath::parse_dotted(dotted)
+}
+
+impl Architecture {
+    /// Validates the layered settings of an environment and derives the architecture.
+    pub fn from_environment(env: &LoadedEnvironment) -> Result<Architecture, Diagnostics> {
+        let mut checks = Checks::new(env);
+        let settings: &Settings = &env.settings;
+
+        let environment = env.name.clone();
+        if let Err(expected) = names::check_resource_name_part(&environment) {
+            checks.error_in_file(
+                format!("the environment name `{environment}`, taken from the file name, must be {expected}"),
+                Some("rename the file, e.g. environments/dev.toml".to_string()),
+            );
+        }
+        if environment.len() > 10 {
+            checks.error_in_file(
+                format!("the environment name `{environment}` is {} characters long; at most 10 fit in resource names", environment.len()),
+                Some("rename the file to a shorter name".to_string()),
+            );
+        }
+        if let Err(expected) = names::check_resource_name_part(&settings.project) {
+            checks.error(&path("project"), format!("`project` must be {expected}, found \"{}\"", settings.project), None);
+        }
+        let name_prefix = format!("{}-{}", settings.project, environment);
+        if name_prefix.len() > NAME_PREFIX_MAX {
+            checks.error(
+                &path("project"),
+                format!(
+                    "`project` is too long: resource names start with `{name_prefix}` ({} characters), \
+                     and at most {NAME_PREFIX_MAX} leave room for the suffixes within AWS's 32-character name limits",
+                    name_prefix.len()
+                ),
+                format!("use a project name of at most {} characters", NAME_PREFIX_MAX - 1 - environment.len()),
+            );
+        }
+
+        check_region(&mut checks, &path("region"), &settings.region);
+        let tags = check_tags(&mut checks, settings);
+        let state = StateBackend::from_settings(&mut checks, settings, &environment);
+        let network = Network::from_settings(&mut checks, settings);
+        let dns = check_dns(&mut checks, settings);
+        if !LOG_RETENTION_DAYS.contains(&settings.logs.retention_days) {
+            checks.error(
+                &path("logs.retention_days"),
+                format!(
+                    "`logs.retention_days` must be a retention CloudWatch Logs accepts, found {}",
+                    settings.logs.retention_days
+                ),
+                format!(
+                    "use one of {}",
+                    LOG_RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+
+        let presets = settings.presets.iter().filter_map(|name| presets::find(name)).collect();
+        match (checks.has_errors(), network) {
+            (false, Some(network)) => Ok(Architecture {
+                environment,
+                source_name: env.source.name.clone(),
+                project: settings.project.clone(),
+                name_prefix,
+                region: settings.region.clone(),
+                tier: settings.tier,
+                presets,
+                tags,
+                state,
+                network,
+                dns,
+                logs: Logs { retention_days: settings.logs.retention_days },
+            }),
+            _ => Err(Diagnostics(checks.diagnostics)),
+        }
+    }
+
+    /// Whether the named preset is switched on.
+    pub fn uses_preset(&self, name: &str) -> bool {
+        self.presets.iter().any(|p| p.name == name)
+    }
+}
+
+fn check_region(checks: &mut Checks<'_>, at: &FieldPath, value: &str) {
+    if region::is_known(value) {
+        return;
+    }
+    let help = match did_you_mean(value, region::names()) {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None => format!("known regions: {}", region::names().collect::<Vec<_>>().join(", ")),
+    };
+    checks.error(at, format!("`{at}` must be an AWS region code such as \"ap-northeast-1\", found \"{value}\""), help);
+}
+
+fn check_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<String, String> {
+    for (key, value) in &settings.tags {
+        let at = path("tags").key(key);
+        if RESERVED_TAGS.contains(&key.as_str()) {
+            checks.error(
+                &at,
+                format!("tag `{key}` is set by infragen on every resource and cannot be overridden in `tags`"),
+                Some(format!("remove `{key}` from `tags`")),
+            );
+        } else if let Err(expected) = names::check_tag(key, value) {
+            checks.error(&at, format!("tag `{key}` is not valid: AWS expects {expected}"), None);
+        }
+    }
+    settings.tags.clone()
+}
+
+fn check_dns(checks: &mut Checks<'_>, settings: &Settings) -> Dns {
+    let zone = settings.dns.zone.trim_end_matches('.').to_string();
+    if let Err(expected) = names::check_domain_name(&zone) {
+        checks.error(&path("dns.zone"), format!("`dns.zone` must be {expected}, found \"{}\"", settings.dns.zone), None);
+    }
+    Dns { zone }
+}
+
+impl StateBackend {
+    fn from_settings(checks: &mut Checks<'_>, settings: &Settings, environment: &str) -> Self {
+        let region = settings.state.region.clone().unwrap_or_else(|| settings.region.clone());
+        if settings.state.region.is_some() {
+            check_region(checks, &path("state.region"), &region);
+        }
+        let bucket = settings.state.bucket.clone().unwrap_or_else(|| format!("{}-tfstate-{region}", settings.project));
+        if let Err(expected) = names::check_bucket_name(&bucket) {
+            let at = path("state.bucket");
+            if settings.state.bucket.is_some() {
+                checks.error(&at, format!("`state.bucket` must be a valid S3 bucket name: {expected}"), None);
+            } else if names::check_resource_name_part(&settings.project).is_ok() {
+                // A bad project name is reported on its own; the name derived from it would
+                // only repeat the problem.
+                checks.error(
+                    &at,
+                    format!("the default state bucket name `{bucket}`, made from `project` and the region, is not a valid S3 bucket name: {expected}"),
+                    Some("set `state.bucket` explicitly".to_string()),
+                );
+            }
+        }
+        StateBackend { bucket, region, key: format!("{environment}/terraform.tfstate") }
+    }
+}
+
+#[cfg(test)]
+mod tests;
