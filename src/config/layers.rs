@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn upper_layers_win_key_by_key_and_arrays_are_replaced_whole() {
         let layers = [
-            layer(LayerKind::Default, "[network]\nnat = \"single\"\nazs = [\"a\", \"b\", \"c\"]\nvpc_cidr = \"10.0.0.0/16\"\n"),
+            layer(
+                LayerKind::Default,
+                "[network]\nnat = \"single\"\nazs = [\"a\", \"b\", \"c\"]\nvpc_cidr = \"10.0.0.0/16\"\n",
+            ),
             layer(LayerKind::Preset("no-nat".into()), "network.nat = \"none\"\n"),
             layer(LayerKind::File, "[network]\nazs = [\"x\", \"y\"]\n"),
         ];

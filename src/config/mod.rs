@@ -111,8 +111,7 @@ pub fn load_environment(
                 .iter()
                 .map(|e| {
                     let message = e.message().trim().replace('\n', "; ");
-                    Diagnostic::error(format!("invalid TOML: {message}"))
-                        .at(e.span().map(|span| source.locate(span)))
+                    Diagnostic::error(format!("invalid TOML: {message}")).at(e.span().map(|span| source.locate(span)))
                 })
                 .collect(),
         ));
@@ -161,17 +160,10 @@ pub fn load_environment(
     }
 
     let (merged, provenance) = layers::merge(&layers);
-    let settings = Value::Table(merged).try_into::<Settings>().map_err(|e| {
-        Diagnostics(vec![Diagnostic::error(format!("{}: {}", source.name, e.message().trim()))])
-    })?;
-    Ok(LoadedEnvironment {
-        name: name.to_string(),
-        source,
-        settings,
-        provenance,
-        warnings,
-        flags: flag_sources,
-    })
+    let settings = Value::Table(merged)
+        .try_into::<Settings>()
+        .map_err(|e| Diagnostics(vec![Diagnostic::error(format!("{}: {}", source.name, e.message().trim()))]))?;
+    Ok(LoadedEnvironment { name: name.to_string(), source, settings, provenance, warnings, flags: flag_sources })
 }
 
 fn structure_errors(source: &SourceFile, document: &Spanned<DeTable<'_>>) -> Vec<Diagnostic> {
@@ -191,11 +183,9 @@ fn structure_errors(source: &SourceFile, document: &Spanned<DeTable<'_>>) -> Vec
 /// it is taken as a string, so `--set network.nat=single` works unquoted.
 fn flag_layer(assignment: &str) -> Result<(SourceFile, Layer), Vec<Diagnostic>> {
     let usage = || {
-        vec![
-            Diagnostic::error(format!("`--set {assignment}` is not of the form FIELD=VALUE")).help(
-                "for example: --set network.nat=single or --set 'network.azs=[\"ap-northeast-1a\", \"ap-northeast-1c\"]'",
-            ),
-        ]
+        vec![Diagnostic::error(format!("`--set {assignment}` is not of the form FIELD=VALUE")).help(
+            "for example: --set network.nat=single or --set 'network.azs=[\"ap-northeast-1a\", \"ap-northeast-1c\"]'",
+        )]
     };
     let (field, value) = assignment.split_once('=').ok_or_else(usage)?;
     let (field, value) = (field.trim(), value.trim());
@@ -260,7 +250,9 @@ fn select_presets(
     for (index, name) in listed.iter().enumerate() {
         let path = FieldPath::root().key("presets").index(index);
         let location = match listed_in {
-            Some(layer) if layer.kind == LayerKind::File => layer.spans.get(&path).map(|span| source.locate(span.clone())),
+            Some(layer) if layer.kind == LayerKind::File => {
+                layer.spans.get(&path).map(|span| source.locate(span.clone()))
+            }
             _ => None,
         };
         if presets::find(name).is_none() {
@@ -336,9 +328,10 @@ fn check_preset_conflicts(source: &SourceFile, layers: &[Layer]) -> Result<(), D
         for (second, second_layer) in &presets[i + 1..] {
             let declared = presets::find(first).is_some_and(|p| p.conflicts_with.contains(second))
                 || presets::find(second).is_some_and(|p| p.conflicts_with.contains(first));
-            let clash = first_layer.leaf_paths().into_iter().find(|path| {
-                second_layer.get(path).is_some_and(|value| first_layer.get(path) != Some(value))
-            });
+            let clash = first_layer
+                .leaf_paths()
+                .into_iter()
+                .find(|path| second_layer.get(path).is_some_and(|value| first_layer.get(path) != Some(value)));
             if declared || clash.is_some() {
                 let mut diagnostic =
                     Diagnostic::error(format!("presets `{first}` and `{second}` conflict; use one or the other"));

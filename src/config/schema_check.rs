@@ -12,8 +12,8 @@
 use std::ops::Range;
 
 use serde_json::Value as Schema;
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::path::FieldPath;
 use crate::diagnostic::did_you_mean;
@@ -135,7 +135,9 @@ impl<'s> Checker<'s> {
                     }
                 }
             }
-            DeValue::Integer(integer) => self.check_integer_range(schema, integer.as_str(), integer.radix(), span, path),
+            DeValue::Integer(integer) => {
+                self.check_integer_range(schema, integer.as_str(), integer.radix(), span, path)
+            }
             _ => {}
         }
     }
@@ -169,7 +171,13 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn check_alternatives(&mut self, alternatives: &'s [Schema], value: &DeValue<'_>, span: Range<usize>, path: &FieldPath) {
+    fn check_alternatives(
+        &mut self,
+        alternatives: &'s [Schema],
+        value: &DeValue<'_>,
+        span: Range<usize>,
+        path: &FieldPath,
+    ) {
         // TOML has no null, so the `null` alternative of an optional field never matches
         // anything written in a file.
         let candidates: Vec<&'s Schema> = alternatives
@@ -271,14 +279,16 @@ fn schema_types(schema: &Schema) -> Vec<&str> {
 fn type_matches(schema: &Schema, value: &DeValue<'_>) -> bool {
     let types = schema_types(schema);
     types.is_empty()
-        || types.iter().any(|t| match (*t, value) {
-            ("string", DeValue::String(_))
-            | ("integer", DeValue::Integer(_))
-            | ("number", DeValue::Integer(_) | DeValue::Float(_))
-            | ("boolean", DeValue::Boolean(_))
-            | ("array", DeValue::Array(_))
-            | ("object", DeValue::Table(_)) => true,
-            _ => false,
+        || types.iter().any(|t| {
+            matches!(
+                (*t, value),
+                ("string", DeValue::String(_))
+                    | ("integer", DeValue::Integer(_))
+                    | ("number", DeValue::Integer(_) | DeValue::Float(_))
+                    | ("boolean", DeValue::Boolean(_))
+                    | ("array", DeValue::Array(_))
+                    | ("object", DeValue::Table(_))
+            )
         })
 }
 
@@ -329,7 +339,10 @@ mod tests {
 
     #[test]
     fn accepts_a_valid_document() {
-        assert_eq!(problems("project = \"shop\"\n[network]\nnat = \"per_az\"\nazs = [\"a\", \"b\"]\n"), Vec::<String>::new());
+        assert_eq!(
+            problems("project = \"shop\"\n[network]\nnat = \"per_az\"\nazs = [\"a\", \"b\"]\n"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -338,7 +351,11 @@ mod tests {
         assert_eq!(found.len(), 3, "{found:?}");
         assert_eq!(found[0], "unknown key `projcet` (did you mean `project`?)");
         assert_eq!(found[1], "unknown key `vpc_cdir` in `network` (did you mean `vpc_cidr`?)");
-        assert!(found[2].starts_with("unknown key `zzz` in `network` (the keys allowed here are: vpc_cidr, azs,"), "{}", found[2]);
+        assert!(
+            found[2].starts_with("unknown key `zzz` in `network` (the keys allowed here are: vpc_cidr, azs,"),
+            "{}",
+            found[2]
+        );
     }
 
     #[test]
@@ -358,7 +375,9 @@ mod tests {
     fn reports_enumeration_values_with_did_you_mean() {
         assert_eq!(
             problems("[network]\nnat = \"singel\"\n"),
-            ["`network.nat` must be one of \"none\", \"single\", \"per_az\", found \"singel\" (did you mean `single`?)"]
+            [
+                "`network.nat` must be one of \"none\", \"single\", \"per_az\", found \"singel\" (did you mean `single`?)"
+            ]
         );
     }
 

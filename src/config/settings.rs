@@ -42,6 +42,8 @@ pub struct Settings {
     pub dns: DnsSettings,
     /// CloudWatch Logs settings shared by every log group of the environment.
     pub logs: LogSettings,
+    /// Customer-managed KMS keys.
+    pub kms: KmsSettings,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             network: NetworkSettings::default(),
             dns: DnsSettings::default(),
             logs: LogSettings::default(),
+            kms: KmsSettings::default(),
         }
     }
 }
@@ -122,5 +125,20 @@ pub struct LogSettings {
 impl Default for LogSettings {
     fn default() -> Self {
         LogSettings { retention_days: 365 }
+    }
+}
+
+/// Customer-managed KMS keys (rotation is always on).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct KmsSettings {
+    /// Days a deleted key stays recoverable before KMS destroys it, 7 to 30.
+    #[schemars(range(min = 7, max = 30))]
+    pub deletion_window_days: u32,
+}
+
+impl Default for KmsSettings {
+    fn default() -> Self {
+        KmsSettings { deletion_window_days: 30 }
     }
 }

@@ -87,9 +87,10 @@ fn unknown_presets_are_errors_with_did_you_mean() {
 
     let flags = Overrides { enable_presets: vec!["cheap".into()], ..Overrides::default() };
     assert_eq!(messages(load("", &flags)), ["unknown preset `cheap`"]);
-    assert_eq!(messages(load("presets = [\"no-nat\", \"no-nat\"]", &Overrides::default())), [
-        "preset `no-nat` is listed twice in `presets`"
-    ]);
+    assert_eq!(
+        messages(load("presets = [\"no-nat\", \"no-nat\"]", &Overrides::default())),
+        ["preset `no-nat` is listed twice in `presets`"]
+    );
 }
 
 #[test]
@@ -105,12 +106,15 @@ fn syntax_errors_are_located() {
 #[test]
 fn every_structural_problem_is_reported_at_once() {
     let text = "projekt = \"x\"\n[network]\nnat = 3\nazs = \"ap-northeast-1a\"\n[dns]\nzones = \"x\"\n";
-    assert_eq!(messages(load(text, &Overrides::default())), [
-        "unknown key `projekt`",
-        "`network.nat` must be a string, found an integer",
-        "`network.azs` must be an array, found a string",
-        "unknown key `zones` in `dns`",
-    ]);
+    assert_eq!(
+        messages(load(text, &Overrides::default())),
+        [
+            "unknown key `projekt`",
+            "`network.nat` must be a string, found an integer",
+            "`network.azs` must be an array, found a string",
+            "unknown key `zones` in `dns`",
+        ]
+    );
 }
 
 #[test]
@@ -123,10 +127,10 @@ fn set_flags_take_toml_or_bare_strings_and_are_checked() {
     assert_eq!(env.settings.network.azs, ["ap-northeast-1a", "ap-northeast-1d"]);
 
     let flags = Overrides { set: vec!["network.nta=none".into(), "novalue".into()], ..Overrides::default() };
-    assert_eq!(messages(load("", &flags)), [
-        "unknown key `nta` in `network`",
-        "`--set novalue` is not of the form FIELD=VALUE",
-    ]);
+    assert_eq!(
+        messages(load("", &flags)),
+        ["unknown key `nta` in `network`", "`--set novalue` is not of the form FIELD=VALUE",]
+    );
 }
 
 #[test]
@@ -134,9 +138,12 @@ fn notes_say_where_a_value_came_from() {
     let env = load("presets = [\"no-nat\"]\n", &Overrides::default()).expect("loads");
     let diagnostic = env.error_at(&FieldPath::parse_dotted("network.nat"), "x");
     assert_eq!(diagnostic.location, None);
-    assert_eq!(diagnostic.notes, [
-        "`network.nat` comes from preset `no-nat`; switch it off with --without-preset no-nat or remove it from `presets` in environments/dev.toml"
-    ]);
+    assert_eq!(
+        diagnostic.notes,
+        [
+            "`network.nat` comes from preset `no-nat`; switch it off with --without-preset no-nat or remove it from `presets` in environments/dev.toml"
+        ]
+    );
     let diagnostic = env.error_at(&FieldPath::parse_dotted("presets").index(0), "x");
     assert_eq!(diagnostic.location.map(|l| (l.line, l.column)), Some((1, 12)));
 }
