@@ -43,6 +43,7 @@ pub struct Architecture {
     pub network: Network,
     pub dns: Dns,
     pub logs: Logs,
+    pub kms: Kms,
 }
 
 /// The S3 backend this environment's state lives in.
@@ -60,14 +61,18 @@ pub struct Dns {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kms {
+    pub deletion_window_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Logs {
     pub retention_days: u32,
 }
 
 /// Retention periods CloudWatch Logs accepts.
-pub const LOG_RETENTION_DAYS: [u32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
+pub const LOG_RETENTION_DAYS: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /// Collects the diagnostics of one validation pass.
 pub struct Checks<'e> {
@@ -123,12 +128,19 @@ impl Architecture {
         }
         if environment.len() > 10 {
             checks.error_in_file(
-                format!("the environment name `{environment}` is {} characters long; at most 10 fit in resource names", environment.len()),
+                format!(
+                    "the environment name `{environment}` is {} characters long; at most 10 fit in resource names",
+                    environment.len()
+                ),
                 Some("rename the file to a shorter name".to_string()),
             );
         }
         if let Err(expected) = names::check_resource_name_part(&settings.project) {
-            checks.error(&path("project"), format!("`project` must be {expected}, found \"{}\"", settings.project), None);
+            checks.error(
+                &path("project"),
+                format!("`project` must be {expected}, found \"{}\"", settings.project),
+                None,
+            );
         }
         let name_prefix = format!("{}-{}", settings.project, environment);
         if name_prefix.len() > NAME_PREFIX_MAX {
@@ -155,10 +167,7 @@ impl Architecture {
                     "`logs.retention_days` must be a retention CloudWatch Logs accepts, found {}",
                     settings.logs.retention_days
                 ),
-                format!(
-                    "use one of {}",
-                    LOG_RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
-                ),
+                format!("use one of {}", LOG_RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
             );
         }
 
@@ -177,6 +186,7 @@ impl Architecture {
                 network,
                 dns,
                 logs: Logs { retention_days: settings.logs.retention_days },
+                kms: Kms { deletion_window_days: settings.kms.deletion_window_days },
             }),
             _ => Err(Diagnostics(checks.diagnostics)),
         }
@@ -218,7 +228,11 @@ fn check_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<String, 
 fn check_dns(checks: &mut Checks<'_>, settings: &Settings) -> Dns {
     let zone = settings.dns.zone.trim_end_matches('.').to_string();
     if let Err(expected) = names::check_domain_name(&zone) {
-        checks.error(&path("dns.zone"), format!("`dns.zone` must be {expected}, found \"{}\"", settings.dns.zone), None);
+        checks.error(
+            &path("dns.zone"),
+            format!("`dns.zone` must be {expected}, found \"{}\"", settings.dns.zone),
+            None,
+        );
     }
     Dns { zone }
 }

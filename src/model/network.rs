@@ -86,11 +86,8 @@ impl Network {
         let vpc_cidr = parse_cidr(checks, &path("network.vpc_cidr"), &raw.vpc_cidr, "VPC");
         check_zones(checks, &settings.region, &raw.azs);
 
-        let tiers = [
-            ("public", &raw.subnets.public),
-            ("private", &raw.subnets.private),
-            ("database", &raw.subnets.database),
-        ];
+        let tiers =
+            [("public", &raw.subnets.public), ("private", &raw.subnets.private), ("database", &raw.subnets.database)];
         let mut parsed: Vec<Vec<Option<Ipv4Net>>> = Vec::new();
         let mut placed: Vec<(FieldPath, Ipv4Net)> = Vec::new();
         for (tier, cidrs) in tiers {
@@ -119,7 +116,9 @@ impl Network {
                             format!("`{at}` ({net}) is outside `network.vpc_cidr` ({vpc})"),
                             Some(format!("pick a range inside {vpc}")),
                         );
-                    } else if let Some((other, other_net)) = placed.iter().find(|(_, o)| o.contains(&net) || net.contains(o)) {
+                    } else if let Some((other, other_net)) =
+                        placed.iter().find(|(_, o)| o.contains(&net) || net.contains(o))
+                    {
                         checks.error(
                             &at,
                             format!("`{at}` ({net}) overlaps `{other}` ({other_net})"),
@@ -165,11 +164,7 @@ fn plural(n: usize) -> &'static str {
 /// Parses a CIDR that AWS would accept for a VPC or subnet.
 fn parse_cidr(checks: &mut Checks<'_>, at: &FieldPath, text: &str, what: &str) -> Option<Ipv4Net> {
     let Ok(net) = text.parse::<Ipv4Net>() else {
-        checks.error(
-            at,
-            format!("`{at}` must be an IPv4 CIDR block such as \"10.0.0.0/16\", found \"{text}\""),
-            None,
-        );
+        checks.error(at, format!("`{at}` must be an IPv4 CIDR block such as \"10.0.0.0/16\", found \"{text}\""), None);
         return None;
     };
     if net.network() != net.addr() {
@@ -213,7 +208,11 @@ fn check_zones(checks: &mut Checks<'_>, region_name: &str, azs: &[String]) {
     for (index, zone) in azs.iter().enumerate() {
         let zone_path = at.index(index);
         if azs[..index].contains(zone) {
-            checks.error(&zone_path, format!("`{zone_path}` repeats zone \"{zone}\""), Some("list each zone once".to_string()));
+            checks.error(
+                &zone_path,
+                format!("`{zone_path}` repeats zone \"{zone}\""),
+                Some("list each zone once".to_string()),
+            );
         } else if !known.is_empty() && !known.contains(zone) {
             let belongs = zone.starts_with(region_name);
             let message = if belongs {
