@@ -1,0 +1,114 @@
+//! Command-line definitions. Parsing only: every command lives in `crate::commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "infragen",
+    version,
+    about = "Generates reviewable Terraform for one proven AWS web architecture from typed environment files",
+    after_help = "Exit status: 0 success, 1 generated files are stale (gen --check), 2 invalid input, \
+                  3 I/O failure, 4 internal error (a bug in infragen)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the Terraform root of one or every environment (and the state bootstrap).
+    Gen(GenArgs),
+    /// Print the fully resolved settings of an environment and where each value came from.
+    Show(ShowArgs),
+    /// Write starter environment files for a new project.
+    Init(InitArgs),
+}
+
+/// Which environments to work on.
+#[derive(Debug, Clone, Args)]
+pub struct Selection {
+    /// Environment name: the file `<environments>/<NAME>.toml`. Repeat for several.
+    #[arg(long = "env", value_name = "NAME", required_unless_present = "all", conflicts_with = "all")]
+    pub env: Vec<String>,
+    /// Every environment file in the environments directory.
+    #[arg(long)]
+    pub all: bool,
+    /// Directory of the environment files.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+}
+
+/// Per-run changes to the environment settings.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OverrideArgs {
+    /// Switch a preset on for this run. Repeatable.
+    #[arg(long = "preset", value_name = "NAME")]
+    pub preset: Vec<String>,
+    /// Switch a preset off for this run. Repeatable.
+    #[arg(long = "without-preset", value_name = "NAME")]
+    pub without_preset: Vec<String>,
+    /// Override one setting for this run, e.g. `--set network.nat=single`. VALUE is TOML;
+    /// a bare word is taken as a string. Repeatable.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl OverrideArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            enable_presets: self.preset.clone(),
+            disable_presets: self.without_preset.clone(),
+            set: self.set.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Output directory.
+    #[arg(long, value_name = "DIR", default_value = "generated")]
+    pub out: PathBuf,
+    /// Write nothing; print a diff of what is stale and exit 1 if anything is.
+    #[arg(long)]
+    pub check: bool,
+    /// Write into an output directory that infragen did not create.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// Environment name: the file `<environments>/<NAME>.toml`.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: String,
+    /// Directory of the environment files.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Project directory; the files go into its `environments/`.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Project name for the starter files.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// DNS zone for the starter files, e.g. example.com.
+    #[arg(long, value_name = "DOMAIN")]
+    pub zone: Option<String>,
+    /// Overwrite existing environment files.
+    #[arg(long)]
+    pub force: bool,
+}

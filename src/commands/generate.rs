@@ -1,0 +1,126 @@
+//! `infragen gen`: render environments and write them, or check that they are current.
+
+use std::io::Write;
+
+use super::{load_all, write_line};
+use crate::cli::{GenArgs, Selection};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::output::{FileChange, Plan};
+use crate::render::{RenderedRoot, Renderer};
+use crate::workspace::{Environment, Workspace};
+use crate::{Error, Exit};
+
+pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let workspace = Workspace::new(&args.selection.environments);
+    let names = selected_names(&workspace, &args.selection)?;
+    let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
+    check_shared_state(&environments)?;
+
+    let renderer = Renderer::new()?;
+    let mut roots = Vec::new();
+    for environment in &environments {
+        roots.push(renderer.environment(&environment.architecture)?);
+    }
+    if let Some(first) = environments.first() {
+        roots.push(renderer.bootstrap(&first.architecture)?);
+    }
+
+    let plan = Plan::new(&args.out, &roots)?;
+    let out_dir = args.out.display().to_string();
+    if args.check {
+        if plan.is_up_to_date() {
+            write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
+            return Ok(Exit::Success);
+        }
+        write!(out, "{}", plan.unified_diff(&args.out)).map_err(|e| Error::Io(e.to_string()))?;
+        let stale = plan.count(FileChange::Added) + plan.count(FileChange::Changed) + plan.count(FileChange::Removed);
+        write_line(
+            err,
+            &format!(
+                "error: {out_dir} is stale: {} to add, {} changed, {} to remove{}\n  = help: run `infragen gen {}` and commit the result",
+                plan.count(FileChange::Added),
+                plan.count(FileChange::Changed),
+                plan.count(FileChange::Removed),
+                if stale == 0 { " (only the manifest differs)" } else { "" },
+                rerun_hint(&args.selection),
+            ),
+        )?;
+        return Ok(Exit::Stale);
+    }
+
+    plan.write(&args.out, args.force)?;
+    for root in &roots {
+        write_summary(out, &out_dir, root, &plan)?;
+    }
+    Ok(Exit::Success)
+}
+
+fn selected_names(workspace: &Workspace, selection: &Selection) -> Result<Vec<String>, Error> {
+    if selection.all {
+        let names = workspace.environment_names()?;
+        if names.is_empty() {
+            return Err(Error::Usage(format!(
+                "no environment files (*.toml) in {}\n  = help: run `infragen init` to create starter files",
+                selection.environments.display()
+            )));
+        }
+        return Ok(names);
+    }
+    let mut names = selection.env.clone();
+    names.dedup();
+    Ok(names)
+}
+
+fn rerun_hint(selection: &Selection) -> String {
+    if selection.all {
+        "--all".to_string()
+    } else {
+        selection.env.iter().map(|e| format!("--env {e}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Every environment's backend points at the one bucket the bootstrap root creates, so
+/// they must agree on it.
+fn check_shared_state(environments: &[Environment]) -> Result<(), Error> {
+    let Some(first) = environments.first() else { return Ok(()) };
+    let reference = &first.architecture;
+    let mut problems = Vec::new();
+    for environment in &environments[1..] {
+        let arch = &environment.architecture;
+        let pairs = [
+            ("project", &reference.project, &arch.project),
+            ("state.bucket", &reference.state.bucket, &arch.state.bucket),
+            ("state.region", &reference.state.region, &arch.state.region),
+        ];
+        for (field, expected, found) in pairs {
+            if expected != found {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `{field}`: {} has \"{expected}\", {} has \"{found}\"",
+                        reference.source_name, arch.source_name
+                    ))
+                    .help("every environment keeps its state in the one bucket generated/bootstrap creates; use the same value in every file"),
+                );
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(Diagnostics(problems))) }
+}
+
+fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: &Plan) -> Result<(), Error> {
+    let count = |change| plan.files_of(&root.name, change).count();
+    write_line(
+        out,
+        &format!(
+            "{out_dir}/{}: {} written, {} unchanged, {} removed",
+            root.name,
+            count(FileChange::Added) + count(FileChange::Changed),
+            count(FileChange::Unchanged),
+            count(FileChange::Removed),
+        ),
+    )?;
+    for (module, resources) in root.resource_counts() {
+        write_line(out, &format!("  {module:<12} {resources:>3} resources"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! One module per subcommand; each is a thin layer over the library.
+
+pub mod generate;
+pub mod init;
+pub mod show;
+
+use std::io::Write;
+
+use crate::Error;
+use crate::config::Overrides;
+use crate::diagnostic::Diagnostics;
+use crate::workspace::{Environment, Workspace};
+
+/// Loads and validates every named environment, reporting the errors of all of them
+/// together and printing warnings to `err`.
+pub(crate) fn load_all(
+    workspace: &Workspace,
+    names: &[String],
+    overrides: &Overrides,
+    err: &mut dyn Write,
+) -> Result<Vec<Environment>, Error> {
+    let mut environments = Vec::new();
+    let mut problems = Vec::new();
+    for name in names {
+        match workspace.load(name, overrides) {
+            Ok(environment) => {
+                for warning in &environment.loaded.warnings {
+                    write_line(err, &warning.to_string())?;
+                }
+                environments.push(environment);
+            }
+            Err(Error::Invalid(Diagnostics(diagnostics))) => problems.extend(diagnostics),
+            Err(other) => return Err(other),
+        }
+    }
+    if problems.is_empty() { Ok(environments) } else { Err(Error::Invalid(Diagnostics(problems))) }
+}
+
+pub(crate) fn write_line(stream: &mut dyn Write, text: &str) -> Result<(), Error> {
+    writeln!(stream, "{text}").map_err(|e| Error::Io(format!("cannot write output: {e}")))
+}

@@ -1,0 +1,78 @@
+//! `infragen show`: the fully resolved settings of an environment, each value with the
+//! layer it came from.
+
+use std::io::Write;
+
+use toml::{Table, Value};
+
+use super::write_line;
+use crate::cli::ShowArgs;
+use crate::config::{FieldPath, LoadedEnvironment, Origin, load_environment};
+use crate::model::Architecture;
+use crate::workspace::Workspace;
+use crate::{Error, Exit};
+
+pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let workspace = Workspace::new(&args.environments);
+    let source = workspace.read(&args.env)?;
+    let loaded = load_environment(&args.env, source, &args.overrides.overrides()).map_err(Error::Invalid)?;
+    for warning in &loaded.warnings {
+        write_line(err, &warning.to_string())?;
+    }
+    write!(out, "{}", render(&loaded)?).map_err(|e| Error::Io(e.to_string()))?;
+    // The settings are shown even when they do not validate: that is when they help most.
+    Architecture::from_environment(&loaded).map_err(Error::Invalid)?;
+    Ok(Exit::Success)
+}
+
+/// The settings as TOML, with the origin of each value in a trailing comment.
+pub fn render(loaded: &LoadedEnvironment) -> Result<String, Error> {
+    let table = Table::try_from(&loaded.settings).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut lines: Vec<(String, Option<String>)> =
+        vec![(format!("# {}: the settings of {} after every layer", loaded.name, loaded.source.name), None)];
+    lines.push(("# layers, lowest first: default < tier < preset < file < flags".to_string(), None));
+    write_table(loaded, &table, &FieldPath::root(), &mut lines);
+
+    let width = lines.iter().filter(|(_, o)| o.is_some()).map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+    let mut text = String::new();
+    for (line, origin) in lines {
+        match origin {
+            Some(origin) => text.push_str(&format!("{line:<width$}  # {origin}\n")),
+            None => {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+    }
+    Ok(text)
+}
+
+fn write_table(loaded: &LoadedEnvironment, table: &Table, path: &FieldPath, lines: &mut Vec<(String, Option<String>)>) {
+    for (key, value) in table {
+        if !matches!(value, Value::Table(_)) {
+            let child = path.key(key);
+            lines.push((format!("{} = {value}", toml_key(key)), Some(origin_label(loaded, &child))));
+        }
+    }
+    for (key, value) in table {
+        if let Value::Table(inner) = value {
+            let child = path.key(key);
+            lines.push((String::new(), None));
+            lines.push((format!("[{child}]"), None));
+            write_table(loaded, inner, &child, lines);
+        }
+    }
+}
+
+fn toml_key(key: &str) -> String {
+    if crate::config::path::is_bare_key(key) { key.to_string() } else { Value::String(key.to_string()).to_string() }
+}
+
+fn origin_label(loaded: &LoadedEnvironment, path: &FieldPath) -> String {
+    match loaded.provenance.origin(path) {
+        Origin::File(_) => {
+            loaded.locate(path).map(|l| format!("{}:{}", l.file, l.line)).unwrap_or_else(|| loaded.source.name.clone())
+        }
+        other => other.label(),
+    }
+}

@@ -1,0 +1,120 @@
+use super::*;
+
+fn root(name: &str, files: &[(&str, &str)]) -> RenderedRoot {
+    RenderedRoot {
+        name: name.to_string(),
+        files: files.iter().map(|(p, c)| (format!("{name}/{p}"), c.to_string())).collect(),
+    }
+}
+
+fn write(out: &Path, roots: &[RenderedRoot]) -> Plan {
+    let plan = Plan::new(out, roots).expect("plan");
+    plan.write(out, false).expect("write");
+    plan
+}
+
+#[test]
+fn a_fresh_directory_is_written_and_then_up_to_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("generated");
+    let roots = [root("dev", &[("main.tf", "a\n"), ("modules/network/main.tf", "b\n")])];
+    let plan = write(&out, &roots);
+    assert_eq!(plan.count(FileChange::Added), 2);
+    assert_eq!(fs::read_to_string(out.join("dev/modules/network/main.tf")).unwrap(), "b\n");
+    assert!(
+        fs::read_to_string(out.join(MANIFEST_FILE)).unwrap().ends_with("dev/main.tf\ndev/modules/network/main.tf\n")
+    );
+    assert!(Plan::new(&out, &roots).unwrap().is_up_to_date());
+    // No staging directory is left behind.
+    let leftovers: Vec<_> = fs::read_dir(&out).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+}
+
+#[test]
+fn changes_show_as_a_unified_diff_and_are_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    write(out, &[root("dev", &[("main.tf", "a\nb\n")])]);
+    let roots = [root("dev", &[("main.tf", "a\nc\n")])];
+    let plan = Plan::new(out, &roots).unwrap();
+    assert_eq!(plan.files.get("dev/main.tf"), Some(&FileChange::Changed));
+    let diff = plan.unified_diff(out);
+    assert!(diff.contains("-b\n+c\n"), "{diff}");
+    assert!(diff.contains(&format!("+++ b/{}/dev/main.tf", out.display())), "{diff}");
+    plan.write(out, false).unwrap();
+    assert_eq!(fs::read_to_string(out.join("dev/main.tf")).unwrap(), "a\nc\n");
+}
+
+#[test]
+fn files_no_longer_generated_are_removed_and_others_never_touched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    write(
+        out,
+        &[root("dev", &[("main.tf", "a\n"), ("modules/old/main.tf", "x\n")]), root("prod", &[("main.tf", "p\n")])],
+    );
+    fs::write(out.join("dev/.terraform.lock.hcl"), "lock\n").unwrap();
+    fs::create_dir_all(out.join("dev/.terraform")).unwrap();
+
+    let plan = write(out, &[root("dev", &[("main.tf", "a\n")])]);
+    assert_eq!(plan.files.get("dev/modules/old/main.tf"), Some(&FileChange::Removed));
+    assert!(!out.join("dev/modules").exists(), "empty module directories are removed");
+    assert_eq!(fs::read_to_string(out.join("dev/.terraform.lock.hcl")).unwrap(), "lock\n");
+    assert!(out.join("dev/.terraform").is_dir());
+    // Rendering only dev keeps prod's files and manifest entries.
+    assert_eq!(fs::read_to_string(out.join("prod/main.tf")).unwrap(), "p\n");
+    assert!(fs::read_to_string(out.join(MANIFEST_FILE)).unwrap().contains("prod/main.tf\n"));
+}
+
+#[test]
+fn refuses_a_directory_infragen_did_not_create_unless_forced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    fs::write(out.join("precious.txt"), "mine\n").unwrap();
+    let roots = [root("dev", &[("main.tf", "a\n")])];
+    let plan = Plan::new(out, &roots).unwrap();
+    let error = plan.write(out, false).expect_err("refused");
+    assert!(matches!(error, OutputError::NotOurs { .. }));
+    assert!(!out.join("dev").exists());
+    plan.write(out, true).expect("forced");
+    assert_eq!(fs::read_to_string(out.join("precious.txt")).unwrap(), "mine\n");
+}
+
+#[test]
+fn a_failure_while_staging_leaves_the_directory_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    write(out, &[root("dev", &[("main.tf", "old\n")])]);
+    let before = fs::read_to_string(out.join(MANIFEST_FILE)).unwrap();
+    // `x` cannot be both a file and a directory: staging fails half-way.
+    let roots = [root("dev", &[("main.tf", "new\n"), ("x", "file\n"), ("x/y.tf", "nested\n")])];
+    let plan = Plan::new(out, &roots).unwrap();
+    assert!(plan.write(out, false).is_err());
+    assert_eq!(fs::read_to_string(out.join("dev/main.tf")).unwrap(), "old\n");
+    assert_eq!(fs::read_to_string(out.join(MANIFEST_FILE)).unwrap(), before);
+    let names: Vec<String> = fs::read_dir(out)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(STAGING_PREFIX)), "{names:?}");
+}
+
+#[test]
+fn a_stale_manifest_alone_makes_the_plan_stale() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    let roots = [root("dev", &[("main.tf", "a\n")])];
+    write(out, &roots);
+    fs::write(out.join(MANIFEST_FILE), "dev/main.tf\n").unwrap();
+    let plan = Plan::new(out, &roots).unwrap();
+    assert!(!plan.is_up_to_date());
+    assert_eq!(plan.count(FileChange::Changed), 0);
+}
+
+#[test]
+fn rendered_paths_cannot_escape_the_output_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = RenderedRoot { name: "dev".into(), files: [("dev/../../etc".to_string(), String::new())].into() };
+    assert!(matches!(Plan::new(dir.path(), &[bad]), Err(OutputError::Invalid { .. })));
+}

@@ -1,0 +1,103 @@
+//! The environment files of a project: finding, reading and loading them.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::config::{LoadedEnvironment, Overrides, load_environment};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
+use crate::model::Architecture;
+
+/// A directory of environment files, `<name>.toml` each.
+pub struct Workspace {
+    dir: PathBuf,
+}
+
+/// An environment, loaded and validated.
+pub struct Environment {
+    pub loaded: LoadedEnvironment,
+    pub architecture: Architecture,
+}
+
+impl Workspace {
+    pub fn new(dir: &Path) -> Self {
+        Workspace { dir: dir.to_path_buf() }
+    }
+
+    /// The names of every environment file, sorted.
+    pub fn environment_names(&self) -> Result<Vec<String>, Error> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Usage(format!(
+                    "no environments directory at {}\n  = help: run `infragen init` to create one, or point --environments at it",
+                    self.dir.display()
+                )));
+            }
+            Err(e) => return Err(Error::Io(format!("{}: {e}", self.dir.display()))),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| Error::Io(format!("{}: {e}", self.dir.display())))?.path();
+            if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
+                if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                    names.push(stem.to_string());
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The name shown for an environment file in messages and generated headers:
+    /// `<directory name>/<name>.toml`, the same wherever the project is checked out.
+    pub fn display_name(&self, name: &str) -> String {
+        // `.` and `..` have no file name of their own; use the directory's real name.
+        let dir_name = match self.dir.file_name() {
+            Some(n) => n.to_string_lossy().into_owned(),
+            None => canonical_dir_name(&self.dir),
+        };
+        if dir_name.is_empty() { format!("{name}.toml") } else { format!("{dir_name}/{name}.toml") }
+    }
+
+    /// Reads the file of one environment.
+    pub fn read(&self, name: &str) -> Result<SourceFile, Error> {
+        let path = self.dir.join(format!("{name}.toml"));
+        match fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Ok(SourceFile::new(self.display_name(name), text)),
+                Err(_) => Err(Error::Invalid(Diagnostics(vec![Diagnostic::error(format!(
+                    "{} is not UTF-8 text",
+                    self.display_name(name)
+                ))]))),
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let known = self.environment_names().unwrap_or_default();
+                let mut diagnostic =
+                    Diagnostic::error(format!("no environment `{name}`: {} does not exist", path.display()));
+                diagnostic = match did_you_mean(name, known.iter().map(String::as_str)) {
+                    Some(s) => diagnostic.help(format!("did you mean `{s}`?")),
+                    None if known.is_empty() => {
+                        diagnostic.help("run `infragen init` to create starter environment files")
+                    }
+                    None => diagnostic.help(format!("the environments are: {}", known.join(", "))),
+                };
+                Err(Error::Invalid(Diagnostics(vec![diagnostic])))
+            }
+            Err(e) => Err(Error::Io(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    /// Reads, layers and validates one environment. Warnings are returned with it.
+    pub fn load(&self, name: &str, overrides: &Overrides) -> Result<Environment, Error> {
+        let source = self.read(name)?;
+        let loaded = load_environment(name, source, overrides).map_err(Error::Invalid)?;
+        let architecture = Architecture::from_environment(&loaded).map_err(Error::Invalid)?;
+        Ok(Environment { loaded, architecture })
+    }
+}
+
+fn canonical_dir_name(dir: &Path) -> String {
+    fs::canonicalize(dir).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default()
+}
