@@ -1,0 +1,133 @@
+//! A small builder for end-to-end tests: a temporary project directory, the real binary,
+//! and assertions on its status and output.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Test {
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The repository's own environment files.
+pub fn shipped_environments() -> BTreeMap<String, String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(&dir).expect("environments/ exists") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("file name").to_string_lossy().into_owned();
+        files.insert(name, fs::read_to_string(&path).expect("readable"));
+    }
+    files
+}
+
+impl Test {
+    pub fn new() -> Self {
+        Test { dir: tempfile::tempdir().expect("temp dir"), args: Vec::new() }
+    }
+
+    /// A project with the repository's environment files.
+    pub fn with_shipped_environments() -> Self {
+        let test = Test::new();
+        for (name, text) in shipped_environments() {
+            test.write(&format!("environments/{name}"), &text);
+        }
+        test
+    }
+
+    pub fn file(self, path: &str, text: &str) -> Self {
+        self.write(path, text);
+        self
+    }
+
+    pub fn write(&self, path: &str, text: &str) {
+        let full = self.dir.path().join(path);
+        fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        fs::write(full, text).expect("write");
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        fs::read_to_string(self.dir.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    pub fn run(&self) -> Output {
+        self.run_args(&self.args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    pub fn run_args(&self, args: &[&str]) -> Output {
+        let output = Command::new(env!("CARGO_BIN_EXE_infragen"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("infragen runs");
+        Output {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Every file under `dir`, by relative path, for before/after comparisons.
+    pub fn tree(&self, dir: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        let root = self.dir.path().join(dir);
+        collect(&root, &root, &mut files);
+        files
+    }
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else {
+            let relative = path.strip_prefix(root).expect("inside root").to_path_buf();
+            files.insert(relative, fs::read(&path).expect("readable"));
+        }
+    }
+}
+
+impl Output {
+    #[track_caller]
+    pub fn status(self, expected: i32) -> Self {
+        assert_eq!(
+            self.status, expected,
+            "unexpected exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_contains(self, needle: &str) -> Self {
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n--- stderr\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_contains(self, needle: &str) -> Self {
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n--- stdout\n{}", self.stdout);
+        self
+    }
+}

@@ -1,0 +1,200 @@
+//! Every user-facing error of a broken environment file, pinned: the message, where it
+//! points, exit status 2, and an output directory left exactly as it was.
+
+mod common;
+
+use common::Test;
+
+/// Generates once from the shipped files, breaks `file` with `edit`, and checks that the
+/// next run fails with exit 2, prints `expected` and leaves generated/ untouched.
+#[track_caller]
+fn fails_cleanly(file: &str, edit: impl Fn(&str) -> String, expected: &str) {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let before = test.tree("generated");
+    let path = format!("environments/{file}");
+    test.write(&path, &edit(&test.read(&path)));
+    let output = test.run_args(&["gen", "--all"]).status(2);
+    assert_eq!(output.stderr, expected, "\n--- stderr\n{}", output.stderr);
+    assert_eq!(output.stdout, "");
+    assert_eq!(test.tree("generated"), before, "generated/ must be left untouched");
+}
+
+#[test]
+fn bad_toml() {
+    fails_cleanly(
+        "prod.toml",
+        |text| text.replace("[network]", "[network"),
+        "error: invalid TOML: unclosed table, expected `]`
+  --> environments/prod.toml:12:9
+   |
+12 | [network
+   |         ^
+
+1 error found
+",
+    );
+}
+
+#[test]
+fn unknown_key_with_did_you_mean() {
+    fails_cleanly(
+        "dev.toml",
+        |text| text.replace("vpc_cidr = ", "vpc_cdir = "),
+        "error: unknown key `vpc_cdir` in `network`
+  --> environments/dev.toml:14:1
+   |
+14 | vpc_cdir = \"10.1.0.0/16\"
+   | ^^^^^^^^
+   = help: did you mean `vpc_cidr`?
+
+1 error found
+",
+    );
+}
+
+#[test]
+fn wrong_type_and_unknown_enum_value_together() {
+    fails_cleanly(
+        "dev.toml",
+        |text| {
+            text.replace("tier = \"small\"", "tier = \"smal\"")
+                .replace("retention_days = 30", "retention_days = \"30\"")
+        },
+        "error: `tier` must be one of \"small\", \"medium\", \"large\", found \"smal\"
+ --> environments/dev.toml:5:8
+  |
+5 | tier = \"smal\"
+  |        ^^^^^^
+  = help: did you mean `small`?
+
+error: `logs.retention_days` must be an integer, found a string
+  --> environments/dev.toml:26:18
+   |
+26 | retention_days = \"30\"
+   |                  ^^^^
+
+2 errors found
+",
+    );
+}
+
+#[test]
+fn overlapping_cidrs() {
+    fails_cleanly(
+        "prod.toml",
+        |text| text.replace("private = [\"10.0.10.0/24\"", "private = [\"10.0.0.0/23\""),
+        "error: `network.subnets.private[0]` (10.0.0.0/23) overlaps `network.subnets.public[0]` (10.0.0.0/24)
+  --> environments/prod.toml:18:12
+   |
+18 | private = [\"10.0.0.0/23\", \"10.0.11.0/24\"]
+   |            ^^^^^^^^^^^^^
+   = help: give every subnet its own range
+
+1 error found
+",
+    );
+}
+
+#[test]
+fn subnet_outside_the_vpc() {
+    fails_cleanly(
+        "dev.toml",
+        |text| text.replace("\"10.1.21.0/24\"", "\"10.2.21.0/24\""),
+        "error: `network.subnets.database[1]` (10.2.21.0/24) is outside `network.vpc_cidr` (10.1.0.0/16)
+  --> environments/dev.toml:20:29
+   |
+20 | database = [\"10.1.20.0/24\", \"10.2.21.0/24\"]
+   |                             ^^^^^^^^^^^^^^
+   = help: pick a range inside 10.1.0.0/16
+
+1 error found
+",
+    );
+}
+
+#[test]
+fn a_single_availability_zone() {
+    fails_cleanly(
+        "prod.toml",
+        |text| {
+            text.replace("azs = [\"ap-northeast-1a\", \"ap-northeast-1c\"]", "azs = [\"ap-northeast-1a\"]")
+                .replace(", \"10.0.1.0/24\"]", "]")
+                .replace(", \"10.0.11.0/24\"]", "]")
+                .replace(", \"10.0.21.0/24\"]", "]")
+        },
+        "error: `network.azs` lists 1 zone; at least two are needed, because an ALB and an RDS subnet group both require subnets in two zones
+  --> environments/prod.toml:14:7
+   |
+14 | azs = [\"ap-northeast-1a\"]
+   |       ^^^^^^^^^^^^^^^^^^^
+   = help: add a second zone, e.g. ap-northeast-1a, ap-northeast-1c, ap-northeast-1d
+
+1 error found
+",
+    );
+}
+
+#[test]
+fn errors_of_several_files_are_reported_together() {
+    let test = Test::with_shipped_environments();
+    test.write(
+        "environments/dev.toml",
+        &test.read("environments/dev.toml").replace("project = \"acme\"", "project = \"Acme\""),
+    );
+    test.write(
+        "environments/prod.toml",
+        &test.read("environments/prod.toml").replace("zone = \"example.com\"", "zone = \"example\""),
+    );
+    let output = test.run_args(&["gen", "--all"]).status(2);
+    assert!(output.stderr.contains("--> environments/dev.toml:4:11"), "{}", output.stderr);
+    assert!(output.stderr.contains("--> environments/prod.toml:"), "{}", output.stderr);
+    assert!(output.stderr.ends_with("2 errors found\n"), "{}", output.stderr);
+    assert!(!test.path().join("generated").exists(), "nothing is written");
+}
+
+#[test]
+fn unknown_environment_and_unknown_preset() {
+    let test = Test::with_shipped_environments();
+    let output = test.run_args(&["gen", "--env", "prd"]).status(2);
+    assert_eq!(
+        output.stderr,
+        "error: no environment `prd`: environments/prd.toml does not exist\n  = help: did you mean `prod`?\n\n1 error found\n"
+    );
+    let output = test.run_args(&["gen", "--env", "dev", "--preset", "no-nta"]).status(2);
+    assert_eq!(
+        output.stderr,
+        "error: unknown preset `no-nta`\n  = note: given as --preset no-nta\n  = help: did you mean `no-nat`?\n\n1 error found\n"
+    );
+}
+
+#[test]
+fn environments_must_share_the_state_bucket() {
+    let test = Test::with_shipped_environments();
+    test.write(
+        "environments/dev.toml",
+        &test.read("environments/dev.toml").replace("acme-tfstate-ap-northeast-1", "acme-dev-tfstate"),
+    );
+    let output = test.run_args(&["gen", "--all"]).status(2);
+    assert!(output.stderr.starts_with("error: environments disagree on `state.bucket`: environments/dev.toml has \"acme-dev-tfstate\", environments/prod.toml has \"acme-tfstate-ap-northeast-1\""), "{}", output.stderr);
+}
+
+#[test]
+fn refuses_an_output_directory_it_did_not_create() {
+    let test = Test::with_shipped_environments().file("generated/notes.txt", "mine\n");
+    let output = test.run_args(&["gen", "--all"]).status(2);
+    assert_eq!(
+        output.stderr,
+        "error: generated exists and was not created by infragen (it has no .infragen-manifest); refusing to write into it\n  = help: pick another --out directory, or pass --force to take it over\n"
+    );
+    test.run_args(&["gen", "--all", "--force"]).status(0);
+    assert_eq!(test.read("generated/notes.txt"), "mine\n");
+}
+
+#[test]
+fn an_unwritable_output_is_an_io_error() {
+    // A file where the output directory should be: creating it fails.
+    let test = Test::with_shipped_environments().file("generated", "not a directory\n");
+    let output = test.run_args(&["gen", "--all"]).status(3);
+    assert!(output.stderr.starts_with("error: generated"), "{}", output.stderr);
+}
