@@ -65,7 +65,8 @@ fn show_prints_each_value_with_its_origin() {
     let line = |needle: &str| output.stdout.lines().find(|l| l.starts_with(needle)).unwrap_or_default().to_string();
     assert!(line("nat = \"none\"").ends_with("# preset no-nat"), "{}", output.stdout);
     assert!(line("project = \"acme\"").ends_with("# environments/dev.toml:4"), "{}", output.stdout);
-    assert!(line("traffic = \"all\"").ends_with("# default"), "{}", output.stdout);
+    assert!(line("traffic = \"reject\"").ends_with("# preset min-logs"), "{}", output.stdout);
+    assert!(line("ssl_policy = ").ends_with("# default"), "{}", output.stdout);
 
     let output = test.run_args(&["show", "--env", "prod", "--set", "network.nat=single"]).status(0);
     assert!(

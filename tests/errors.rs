@@ -9,7 +9,7 @@ use common::Test;
 /// next run fails with exit 2, prints `expected` and leaves generated/ untouched.
 #[track_caller]
 fn fails_cleanly(file: &str, edit: impl Fn(&str) -> String, expected: &str) {
-    let test = Test::with_shipped_environments();
+    let test = Test::with_fixture_environments();
     test.run_args(&["gen", "--all"]).status(0);
     let before = test.tree("generated");
     let path = format!("environments/{file}");
@@ -26,9 +26,9 @@ fn bad_toml() {
         "prod.toml",
         |text| text.replace("[network]", "[network"),
         "error: invalid TOML: unclosed table, expected `]`
-  --> environments/prod.toml:12:9
+  --> environments/prod.toml:14:9
    |
-12 | [network
+14 | [network
    |         ^
 
 1 error found
@@ -42,9 +42,9 @@ fn unknown_key_with_did_you_mean() {
         "dev.toml",
         |text| text.replace("vpc_cidr = ", "vpc_cdir = "),
         "error: unknown key `vpc_cdir` in `network`
-  --> environments/dev.toml:14:1
+  --> environments/dev.toml:15:1
    |
-14 | vpc_cdir = \"10.1.0.0/16\"
+15 | vpc_cdir = \"10.1.0.0/16\"
    | ^^^^^^^^
    = help: did you mean `vpc_cidr`?
 
@@ -59,20 +59,20 @@ fn wrong_type_and_unknown_enum_value_together() {
         "dev.toml",
         |text| {
             text.replace("tier = \"small\"", "tier = \"smal\"")
-                .replace("retention_days = 30", "retention_days = \"30\"")
+                .replace("backup_retention_days = 7", "backup_retention_days = \"7\"")
         },
         "error: `tier` must be one of \"small\", \"medium\", \"large\", found \"smal\"
- --> environments/dev.toml:5:8
+ --> environments/dev.toml:6:8
   |
-5 | tier = \"smal\"
+6 | tier = \"smal\"
   |        ^^^^^^
   = help: did you mean `small`?
 
-error: `logs.retention_days` must be an integer, found a string
-  --> environments/dev.toml:26:18
+error: `database.backup_retention_days` must be an integer, found a string
+  --> environments/dev.toml:35:25
    |
-26 | retention_days = \"30\"
-   |                  ^^^^
+35 | backup_retention_days = \"7\"
+   |                         ^^^
 
 2 errors found
 ",
@@ -85,9 +85,9 @@ fn overlapping_cidrs() {
         "prod.toml",
         |text| text.replace("private = [\"10.0.10.0/24\"", "private = [\"10.0.0.0/23\""),
         "error: `network.subnets.private[0]` (10.0.0.0/23) overlaps `network.subnets.public[0]` (10.0.0.0/24)
-  --> environments/prod.toml:18:12
+  --> environments/prod.toml:20:12
    |
-18 | private = [\"10.0.0.0/23\", \"10.0.11.0/24\"]
+20 | private = [\"10.0.0.0/23\", \"10.0.11.0/24\"]
    |            ^^^^^^^^^^^^^
    = help: give every subnet its own range
 
@@ -102,9 +102,9 @@ fn subnet_outside_the_vpc() {
         "dev.toml",
         |text| text.replace("\"10.1.21.0/24\"", "\"10.2.21.0/24\""),
         "error: `network.subnets.database[1]` (10.2.21.0/24) is outside `network.vpc_cidr` (10.1.0.0/16)
-  --> environments/dev.toml:20:29
+  --> environments/dev.toml:21:29
    |
-20 | database = [\"10.1.20.0/24\", \"10.2.21.0/24\"]
+21 | database = [\"10.1.20.0/24\", \"10.2.21.0/24\"]
    |                             ^^^^^^^^^^^^^^
    = help: pick a range inside 10.1.0.0/16
 
@@ -124,9 +124,9 @@ fn a_single_availability_zone() {
                 .replace(", \"10.0.21.0/24\"]", "]")
         },
         "error: `network.azs` lists 1 zone; at least two are needed, because an ALB and an RDS subnet group both require subnets in two zones
-  --> environments/prod.toml:14:7
+  --> environments/prod.toml:16:7
    |
-14 | azs = [\"ap-northeast-1a\"]
+16 | azs = [\"ap-northeast-1a\"]
    |       ^^^^^^^^^^^^^^^^^^^
    = help: add a second zone, e.g. ap-northeast-1a, ap-northeast-1c, ap-northeast-1d
 
@@ -137,7 +137,7 @@ fn a_single_availability_zone() {
 
 #[test]
 fn errors_of_several_files_are_reported_together() {
-    let test = Test::with_shipped_environments();
+    let test = Test::with_fixture_environments();
     test.write(
         "environments/dev.toml",
         &test.read("environments/dev.toml").replace("project = \"acme\"", "project = \"Acme\""),
@@ -155,7 +155,7 @@ fn errors_of_several_files_are_reported_together() {
 
 #[test]
 fn unknown_environment_and_unknown_preset() {
-    let test = Test::with_shipped_environments();
+    let test = Test::with_fixture_environments();
     let output = test.run_args(&["gen", "--env", "prd"]).status(2);
     assert_eq!(
         output.stderr,
@@ -170,7 +170,7 @@ fn unknown_environment_and_unknown_preset() {
 
 #[test]
 fn environments_must_share_the_state_bucket() {
-    let test = Test::with_shipped_environments();
+    let test = Test::with_fixture_environments();
     test.write(
         "environments/dev.toml",
         &test.read("environments/dev.toml").replace("acme-tfstate-ap-northeast-1", "acme-dev-tfstate"),
@@ -181,7 +181,7 @@ fn environments_must_share_the_state_bucket() {
 
 #[test]
 fn refuses_an_output_directory_it_did_not_create() {
-    let test = Test::with_shipped_environments().file("generated/notes.txt", "mine\n");
+    let test = Test::with_fixture_environments().file("generated/notes.txt", "mine\n");
     let output = test.run_args(&["gen", "--all"]).status(2);
     assert_eq!(
         output.stderr,
@@ -194,7 +194,7 @@ fn refuses_an_output_directory_it_did_not_create() {
 #[test]
 fn an_unwritable_output_is_an_io_error() {
     // A file where the output directory should be: creating it fails.
-    let test = Test::with_shipped_environments().file("generated", "not a directory\n");
+    let test = Test::with_fixture_environments().file("generated", "not a directory\n");
     let output = test.run_args(&["gen", "--all"]).status(3);
     assert!(output.stderr.starts_with("error: generated"), "{}", output.stderr);
 }

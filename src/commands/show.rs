@@ -48,14 +48,16 @@ pub fn render(loaded: &LoadedEnvironment) -> Result<String, Error> {
 }
 
 fn write_table(loaded: &LoadedEnvironment, table: &Table, path: &FieldPath, lines: &mut Vec<(String, Option<String>)>) {
+    // Empty tables (no tags, say) read best inline, next to the scalars.
+    let is_section = |value: &Value| matches!(value, Value::Table(t) if !t.is_empty());
     for (key, value) in table {
-        if !matches!(value, Value::Table(_)) {
+        if !is_section(value) {
             let child = path.key(key);
             lines.push((format!("{} = {value}", toml_key(key)), Some(origin_label(loaded, &child))));
         }
     }
     for (key, value) in table {
-        if let Value::Table(inner) = value {
+        if let (true, Value::Table(inner)) = (is_section(value), value) {
             let child = path.key(key);
             lines.push((String::new(), None));
             lines.push((format!("[{child}]"), None));

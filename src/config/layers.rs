@@ -299,7 +299,7 @@ mod tests {
     fn leaf_paths_and_lookup() {
         let preset = layer(LayerKind::Preset("p".into()), "network.nat = \"none\"\nlogs.retention_days = 7\n");
         let leaves: Vec<String> = preset.leaf_paths().iter().map(ToString::to_string).collect();
-        assert_eq!(leaves, ["logs.retention_days", "network.nat"]);
+        assert_eq!(leaves, ["network.nat", "logs.retention_days"]);
         assert_eq!(preset.get(&FieldPath::parse_dotted("network.nat")).and_then(Value::as_str), Some("none"));
         assert_eq!(preset.get(&FieldPath::parse_dotted("network.azs")), None);
     }

@@ -11,11 +11,14 @@
 //!
 //! The result is still unvalidated input: `crate::model` turns it into an `Architecture`.
 
+pub mod data;
+pub mod edge;
 pub mod layers;
 pub mod network;
 pub mod path;
 pub mod presets;
 pub mod schema_check;
+pub mod service;
 pub mod settings;
 pub mod tiers;
 

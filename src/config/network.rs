@@ -27,7 +27,7 @@ impl Default for NetworkSettings {
         NetworkSettings {
             vpc_cidr: "10.0.0.0/16".into(),
             azs: vec!["ap-northeast-1a".into(), "ap-northeast-1c".into()],
-            nat: NatMode::Single,
+            nat: NatMode::PerAz,
             subnets: SubnetSettings::default(),
             flow_logs: FlowLogs::default(),
         }

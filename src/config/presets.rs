@@ -20,17 +20,54 @@ pub struct Preset {
 }
 
 /// Every preset infragen knows, in the order `infragen presets` lists them.
-pub const PRESETS: &[Preset] = &[Preset {
-    name: "no-nat",
-    summary: "no NAT gateway; private subnets reach ECR, CloudWatch Logs, Secrets Manager and S3 through VPC endpoints",
-    description: "Removes the NAT gateways and their Elastic IPs. ECS tasks still pull images, ship logs and \
-                  read secrets through interface endpoints (ecr.api, ecr.dkr, logs, secretsmanager) and the \
-                  S3 gateway endpoint, but cannot reach anything else on the internet. Interface endpoints \
-                  are billed per hour in every zone, so with two zones they can cost more than one NAT \
-                  gateway: `infragen cost --compare` shows the real delta.",
-    overlay: "network.nat = \"none\"\n",
-    conflicts_with: &[],
-}];
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "no-nat",
+        summary: "no NAT gateway; private subnets reach ECR, CloudWatch Logs, Secrets Manager and S3 through VPC endpoints",
+        description: "Removes the NAT gateways and their Elastic IPs. ECS tasks still pull images, ship logs and \
+                      read secrets through interface endpoints (ecr.api, ecr.dkr, logs, secretsmanager) and the \
+                      S3 gateway endpoint, but cannot reach anything else on the internet. Interface endpoints \
+                      are billed per hour in every zone, so with two zones they can cost more than one NAT \
+                      gateway: `infragen cost --compare` shows the real delta.",
+        overlay: "network.nat = \"none\"\n",
+        conflicts_with: &[],
+    },
+    Preset {
+        name: "single-az-db",
+        summary: "single-AZ database: no standby instance, no automatic failover",
+        description: "Runs RDS without its synchronous standby, halving instance and storage cost. A zone \
+                      failure or maintenance means downtime until the instance is back; backups and \
+                      point-in-time recovery are unchanged. Production environments refuse it.",
+        overlay: "database.multi_az = false\n",
+        conflicts_with: &[],
+    },
+    Preset {
+        name: "min-ecs",
+        summary: "smallest Fargate task (0.25 vCPU, 0.5 GB) and a single task",
+        description: "Runs one task of the smallest size Fargate offers, with autoscaling pinned to one. \
+                      Enough for development traffic; a deployment briefly runs two tasks side by side.",
+        overlay: "service.cpu = 256\nservice.memory = 512\nservice.min_count = 1\nservice.desired_count = 1\nservice.max_count = 1\n",
+        conflicts_with: &[],
+    },
+    Preset {
+        name: "min-logs",
+        summary: "minimal monitoring: 7-day log retention, rejected-traffic flow logs, no Container Insights, Performance Insights or enhanced monitoring",
+        description: "Keeps CloudWatch log events for 7 days, logs only rejected VPC traffic, and switches off \
+                      Container Insights, RDS Performance Insights and enhanced monitoring. Alarms keep \
+                      working on the standard metrics.",
+        overlay: "logs.retention_days = 7\nnetwork.flow_logs.traffic = \"reject\"\nservice.container_insights = false\ndatabase.performance_insights = false\ndatabase.enhanced_monitoring_interval = 0\n",
+        conflicts_with: &[],
+    },
+    Preset {
+        name: "night-scale-down",
+        summary: "scale the backend to zero tasks for 8 hours a night (22:00-06:00 Asia/Tokyo by default)",
+        description: "Adds scheduled actions that set the autoscaling range to 0-0 at `service.night_scale_down.stop` \
+                      and back to the service's range at `service.night_scale_down.start`. The API answers \
+                      503 while scaled down; the database keeps running.",
+        overlay: "service.night_scale_down.enabled = true\n",
+        conflicts_with: &[],
+    },
+];
 
 /// The preset with this name.
 pub fn find(name: &str) -> Option<&'static Preset> {

@@ -13,7 +13,12 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::data::{
+    AlarmThresholds, BackupSettings, DatabaseSettings, FrontendSettings, MonitoringSettings, SlackSettings,
+};
+pub use super::edge::{AlbSettings, DnsSettings, HealthCheckSettings, WafSettings};
 pub use super::network::{FlowLogTraffic, FlowLogs, NatMode, NetworkSettings, SubnetSettings};
+pub use super::service::{AutoscalingSettings, CpuArchitecture, NightScaleDown, ServiceSettings};
 
 /// One environment of the architecture (`environments/<name>.toml`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -23,6 +28,9 @@ pub struct Settings {
     /// Project name: the first part of every resource name (`<project>-<environment>-...`)
     /// and the `Project` tag. Lowercase letters, digits and hyphens, starting with a letter.
     pub project: String,
+    /// What the environment is for. `production` enforces the production safeguards
+    /// (deletion protection, final snapshots, Multi-AZ, two tasks or more, backup copies).
+    pub stage: Stage,
     /// Scale tier: sets task counts, instance sizes and NAT layout for the expected load.
     /// Values set in this file or by presets take precedence over the tier's.
     pub tier: Tier,
@@ -38,8 +46,22 @@ pub struct Settings {
     pub state: StateSettings,
     /// The VPC: CIDRs, availability zones, subnets per tier and how private subnets reach out.
     pub network: NetworkSettings,
-    /// DNS: the public hosted zone the environment's records live in.
+    /// DNS: the public hosted zone and the environment's records in it.
     pub dns: DnsSettings,
+    /// The application load balancer.
+    pub alb: AlbSettings,
+    /// The web application firewall on the ALB.
+    pub waf: WafSettings,
+    /// The backend service on ECS Fargate.
+    pub service: ServiceSettings,
+    /// RDS for PostgreSQL.
+    pub database: DatabaseSettings,
+    /// AWS Backup of the database.
+    pub backup: BackupSettings,
+    /// The Next.js frontend on AWS Amplify.
+    pub frontend: FrontendSettings,
+    /// Alarms and notifications.
+    pub monitoring: MonitoringSettings,
     /// CloudWatch Logs settings shared by every log group of the environment.
     pub logs: LogSettings,
     /// Customer-managed KMS keys.
@@ -50,20 +72,39 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             project: "webapp".into(),
-            tier: Tier::Small,
+            stage: Stage::Production,
+            tier: Tier::Medium,
             presets: Vec::new(),
             region: "ap-northeast-1".into(),
             tags: BTreeMap::new(),
             state: StateSettings::default(),
             network: NetworkSettings::default(),
             dns: DnsSettings::default(),
+            alb: AlbSettings::default(),
+            waf: WafSettings::default(),
+            service: ServiceSettings::default(),
+            database: DatabaseSettings::default(),
+            backup: BackupSettings::default(),
+            frontend: FrontendSettings::default(),
+            monitoring: MonitoringSettings::default(),
             logs: LogSettings::default(),
             kms: KmsSettings::default(),
         }
     }
 }
 
-/// Scale tiers of the seed architecture.
+/// What an environment is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Serves users: every safeguard is enforced.
+    Production,
+    /// For development: safeguards may be switched off to save cost and time.
+    Development,
+}
+
+/// Scale tiers of the seed architecture. The built-in defaults are the `medium` tier's
+/// values, so the default tier changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
@@ -96,20 +137,6 @@ pub struct StateSettings {
     pub bucket: Option<String>,
     /// Region of the state bucket. Default: the environment's region.
     pub region: Option<String>,
-}
-
-/// The public DNS zone.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct DnsSettings {
-    /// Domain of the Route53 public hosted zone, e.g. `example.com`.
-    pub zone: String,
-}
-
-impl Default for DnsSettings {
-    fn default() -> Self {
-        DnsSettings { zone: "example.com".into() }
-    }
 }
 
 /// CloudWatch Logs.

@@ -12,20 +12,27 @@ fn messages(result: Result<LoadedEnvironment, Diagnostics>) -> Vec<String> {
 }
 
 #[test]
-fn an_empty_file_gives_the_built_in_defaults_with_the_tier_applied() {
+fn an_empty_file_gives_the_built_in_defaults_which_are_the_default_tier() {
     let env = load("", &Overrides::default()).expect("empty file loads");
-    let mut expected = Settings::default();
-    expected.network.nat = NatMode::Single;
-    assert_eq!(env.settings, expected);
-    assert_eq!(env.provenance.origin(&FieldPath::parse_dotted("network.nat")), Origin::Tier(Tier::Small));
+    assert_eq!(env.settings, Settings::default());
+    assert_eq!(env.settings.tier, Tier::Medium);
+    assert_eq!(env.provenance.origin(&FieldPath::parse_dotted("network.nat")), Origin::Tier(Tier::Medium));
     assert_eq!(env.provenance.origin(&FieldPath::parse_dotted("region")), Origin::Default);
 }
 
 #[test]
+fn the_small_tier_sizes_down() {
+    let env = load("tier = \"small\"\n", &Overrides::default()).expect("loads");
+    assert_eq!(env.settings.network.nat, NatMode::Single);
+    assert_eq!((env.settings.service.min_count, env.settings.service.max_count), (1, 2));
+    assert_eq!(env.settings.database.instance_class, "db.t4g.micro");
+}
+
+#[test]
 fn layers_apply_in_order_defaults_tier_presets_file_flags() {
-    let text = "tier = \"medium\"\npresets = [\"no-nat\"]\n[network]\nvpc_cidr = \"10.1.0.0/16\"\n";
+    let text = "tier = \"small\"\npresets = [\"no-nat\"]\n[network]\nvpc_cidr = \"10.1.0.0/16\"\n";
     let env = load(text, &Overrides::default()).expect("loads");
-    assert_eq!(env.settings.tier, Tier::Medium);
+    assert_eq!(env.settings.tier, Tier::Small);
     // The preset sits above the tier.
     assert_eq!(env.settings.network.nat, NatMode::None);
     assert_eq!(env.provenance.origin(&FieldPath::parse_dotted("network.nat")), Origin::Preset("no-nat".into()));
@@ -58,7 +65,7 @@ fn presets_switch_per_run() {
     let off = Overrides { disable_presets: vec!["no-nat".into()], ..Overrides::default() };
     let env = load(text, &off).expect("loads");
     assert!(env.settings.presets.is_empty());
-    assert_eq!(env.settings.network.nat, NatMode::Single);
+    assert_eq!(env.settings.network.nat, NatMode::PerAz);
     assert_eq!(
         env.provenance.origin(&FieldPath::parse_dotted("presets")),
         Origin::Flag("--without-preset no-nat".into())

@@ -2,11 +2,45 @@
 
 use super::settings::Tier;
 
-/// The settings of a tier, as TOML (dotted keys).
+/// The settings of a tier, as TOML (dotted keys). The seed's tiers, in current-generation
+/// (Graviton) database classes: db.t4g.micro, db.t4g.medium and db.r6g.xlarge stand in for
+/// db.t3.micro, db.t3.medium and db.r5.xlarge at a lower price.
 pub fn overlay(tier: Tier) -> &'static str {
     match tier {
-        Tier::Small => "network.nat = \"single\"\n",
-        Tier::Medium | Tier::Large => "network.nat = \"per_az\"\n",
+        // One NAT gateway; 1-2 tasks; the smallest database, on which Performance Insights
+        // is not offered.
+        Tier::Small => {
+            r#"
+network.nat = "single"
+service.min_count = 1
+service.desired_count = 1
+service.max_count = 2
+database.instance_class = "db.t4g.micro"
+database.performance_insights = false
+"#
+        }
+        // A NAT gateway per zone; 2-10 tasks.
+        Tier::Medium => {
+            r#"
+network.nat = "per_az"
+service.min_count = 2
+service.desired_count = 2
+service.max_count = 10
+database.instance_class = "db.t4g.medium"
+"#
+        }
+        // A NAT gateway per zone; 10-50 one-vCPU tasks; a memory-optimised database.
+        Tier::Large => {
+            r#"
+network.nat = "per_az"
+service.cpu = 1024
+service.memory = 2048
+service.min_count = 10
+service.desired_count = 10
+service.max_count = 50
+database.instance_class = "db.r6g.xlarge"
+"#
+        }
     }
 }
 

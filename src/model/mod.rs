@@ -6,15 +6,22 @@
 //! downstream ever sees unvalidated input, and rendering never has to decide anything the
 //! model could not already say.
 
+pub mod data;
+pub mod edge;
 pub mod names;
 pub mod network;
 pub mod region;
+pub mod schedule;
+pub mod service;
 
 use std::collections::BTreeMap;
 
+pub use data::{Backup, BackupCopy, Database, Frontend, Monitoring, Slack};
+pub use edge::{Alb, Dns, HealthCheck, Waf};
 pub use network::{Egress, NatLayout, Network, Zone};
+pub use service::{Autoscaling, NightSchedule, Service};
 
-use crate::config::{FieldPath, LoadedEnvironment, Preset, Settings, Tier, presets};
+use crate::config::{FieldPath, LoadedEnvironment, Preset, Settings, Stage, Tier, presets};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 
 /// Resource names are `<project>-<environment>-<suffix>`; the longest suffix used for a name
@@ -34,6 +41,7 @@ pub struct Architecture {
     pub project: String,
     /// `<project>-<environment>`: the prefix of every resource name.
     pub name_prefix: String,
+    pub stage: Stage,
     pub region: String,
     pub tier: Tier,
     pub presets: Vec<&'static Preset>,
@@ -42,6 +50,13 @@ pub struct Architecture {
     pub state: StateBackend,
     pub network: Network,
     pub dns: Dns,
+    pub alb: Alb,
+    pub waf: Waf,
+    pub service: Service,
+    pub database: Database,
+    pub backup: Backup,
+    pub frontend: Frontend,
+    pub monitoring: Monitoring,
     pub logs: Logs,
     pub kms: Kms,
 }
@@ -53,11 +68,6 @@ pub struct StateBackend {
     pub region: String,
     /// The object key of this environment's state, `<environment>/terraform.tfstate`.
     pub key: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dns {
-    pub zone: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +169,14 @@ impl Architecture {
         let tags = check_tags(&mut checks, settings);
         let state = StateBackend::from_settings(&mut checks, settings, &environment);
         let network = Network::from_settings(&mut checks, settings);
-        let dns = check_dns(&mut checks, settings);
+        let dns = Dns::from_settings(&mut checks, settings);
+        let alb = Alb::from_settings(&mut checks, settings);
+        let waf = Waf::from_settings(&mut checks, settings);
+        let service = Service::from_settings(&mut checks, settings);
+        let database = Database::from_settings(&mut checks, settings);
+        let backup = Backup::from_settings(&mut checks, settings);
+        let frontend = Frontend::from_settings(&mut checks, settings);
+        let monitoring = Monitoring::from_settings(&mut checks, settings);
         if !LOG_RETENTION_DAYS.contains(&settings.logs.retention_days) {
             checks.error(
                 &path("logs.retention_days"),
@@ -171,13 +188,18 @@ impl Architecture {
             );
         }
 
+        if settings.stage == Stage::Production {
+            check_production_safeguards(&mut checks, settings, &monitoring);
+        }
+
         let presets = settings.presets.iter().filter_map(|name| presets::find(name)).collect();
-        match (checks.has_errors(), network) {
-            (false, Some(network)) => Ok(Architecture {
+        match (checks.has_errors(), network, backup) {
+            (false, Some(network), Some(backup)) => Ok(Architecture {
                 environment,
                 source_name: env.source.name.clone(),
                 project: settings.project.clone(),
                 name_prefix,
+                stage: settings.stage,
                 region: settings.region.clone(),
                 tier: settings.tier,
                 presets,
@@ -185,6 +207,13 @@ impl Architecture {
                 state,
                 network,
                 dns,
+                alb,
+                waf,
+                service,
+                database,
+                backup,
+                frontend,
+                monitoring,
                 logs: Logs { retention_days: settings.logs.retention_days },
                 kms: Kms { deletion_window_days: settings.kms.deletion_window_days },
             }),
@@ -225,16 +254,67 @@ fn check_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<String, 
     settings.tags.clone()
 }
 
-fn check_dns(checks: &mut Checks<'_>, settings: &Settings) -> Dns {
-    let zone = settings.dns.zone.trim_end_matches('.').to_string();
-    if let Err(expected) = names::check_domain_name(&zone) {
-        checks.error(
-            &path("dns.zone"),
-            format!("`dns.zone` must be {expected}, found \"{}\"", settings.dns.zone),
-            None,
-        );
-    }
-    Dns { zone }
+/// What `stage = "production"` promises: nothing that serves users can be deleted by
+/// accident, lose its data with one zone, or fail without telling anyone.
+fn check_production_safeguards(checks: &mut Checks<'_>, settings: &Settings, monitoring: &Monitoring) {
+    let development = "or set `stage = \"development\"` for an environment that does not serve users";
+    let mut require = |dotted: &str, broken: bool, message: &str, fix: &str| {
+        if broken {
+            checks.error(
+                &path(dotted),
+                format!("production environments {message}"),
+                Some(format!("{fix}, {development}")),
+            );
+        }
+    };
+    require(
+        "alb.deletion_protection",
+        !settings.alb.deletion_protection,
+        "keep deletion protection on their load balancer",
+        "set `alb.deletion_protection = true`",
+    );
+    require(
+        "database.deletion_protection",
+        !settings.database.deletion_protection,
+        "keep deletion protection on their database",
+        "set `database.deletion_protection = true`",
+    );
+    require(
+        "database.skip_final_snapshot",
+        settings.database.skip_final_snapshot,
+        "keep a final snapshot when the database is deleted",
+        "set `database.skip_final_snapshot = false`",
+    );
+    require(
+        "database.multi_az",
+        !settings.database.multi_az,
+        "run the database Multi-AZ, with a standby in a second zone",
+        "remove the `single-az-db` preset or set `database.multi_az = true`",
+    );
+    require(
+        "service.min_count",
+        settings.service.min_count < 2,
+        "run at least two tasks, so that both zones serve",
+        "set `service.min_count = 2` or more",
+    );
+    require(
+        "service.night_scale_down.enabled",
+        settings.service.night_scale_down.enabled,
+        "do not scale to zero at night",
+        "remove the `night-scale-down` preset",
+    );
+    require(
+        "backup.cross_region_copy",
+        !settings.backup.cross_region_copy,
+        "copy their backups to a second region",
+        "set `backup.cross_region_copy = true` and `backup.copy_region`",
+    );
+    require(
+        "monitoring.alarm_emails",
+        !monitoring.has_destination(),
+        "send alarms somewhere",
+        "add an address to `monitoring.alarm_emails` or set `monitoring.slack`",
+    );
 }
 
 impl StateBackend {

@@ -31,8 +31,8 @@ fn only_error(text: &str) -> Diagnostic {
 }
 
 #[test]
-fn the_defaults_build_a_two_zone_network_with_one_nat_gateway() {
-    let arch = build("").expect("defaults are valid");
+fn the_small_tier_builds_a_two_zone_network_with_one_nat_gateway() {
+    let arch = build("tier = \"small\"\n[service]\nmin_count = 2\ndesired_count = 2\n").expect("valid");
     assert_eq!(arch.name_prefix, "webapp-dev");
     assert_eq!(arch.network.zones.len(), 2);
     assert_eq!(arch.network.egress, Egress::NatGateways(NatLayout::Single));
@@ -207,4 +207,252 @@ fn all_errors_are_collected_not_only_the_first() {
     let text =
         "project = \"Bad\"\nregion = \"xx-east-1\"\n[network]\nvpc_cidr = \"10.0.0.0/8\"\n[dns]\nzone = \"nodot\"\n";
     assert_eq!(errors(text).len(), 4, "{:?}", errors(text));
+}
+
+/// An environment that is valid apart from what a test adds: development stage, so the
+/// production safeguards do not interfere unless a test asks for them.
+fn dev_errors(extra: &str) -> Vec<String> {
+    errors(&format!("stage = \"development\"\n{extra}"))
+}
+
+#[test]
+fn fargate_cpu_and_memory_must_be_a_combination_fargate_offers() {
+    let d = only_error("[service]\ncpu = 256\nmemory = 4096\n");
+    assert_eq!(d.message, "`service.memory` 4096 MiB is not a size Fargate offers with 256 CPU units");
+    assert_eq!(d.help.as_deref(), Some("with cpu = 256, use one of 512, 1024 or 2048"));
+    assert_eq!(
+        dev_errors("[service]\ncpu = 300\n"),
+        ["`service.cpu` must be a Fargate CPU size (256, 512, 1024, 2048, 4096, 8192 or 16384), found 300"]
+    );
+}
+
+#[test]
+fn task_counts_must_be_ordered() {
+    assert_eq!(
+        dev_errors("[service]\nmin_count = 3\ndesired_count = 2\nmax_count = 10\n"),
+        ["the task counts must satisfy min_count <= desired_count <= max_count, found 3 <= 2 <= 10"]
+    );
+    assert_eq!(
+        dev_errors("[service]\nmin_count = 0\ndesired_count = 0\nmax_count = 0\n"),
+        ["`service.max_count` must be at least 1"]
+    );
+}
+
+#[test]
+fn ports_must_be_in_range() {
+    assert_eq!(dev_errors("[service]\nport = 0\n"), ["`service.port` must be a TCP port from 1 to 65535, found 0"]);
+    // Beyond a u16, the schema check already refuses it before validation.
+    let env = load_environment(
+        "dev",
+        SourceFile::new("environments/dev.toml", "[service]\nport = 70000\n"),
+        &Overrides::default(),
+    );
+    assert_eq!(env.expect_err("out of range").0[0].message, "`service.port` must be from 0 to 65535, found 70000");
+}
+
+#[test]
+fn health_checks_are_checked() {
+    assert_eq!(
+        dev_errors("[alb.health_check]\npath = \"health\"\n"),
+        ["`alb.health_check.path` must be a URL path starting with \"/\", found \"health\""]
+    );
+    assert_eq!(
+        dev_errors("[alb.health_check]\nmatcher = \"2xx\"\n"),
+        [
+            "`alb.health_check.matcher` must be HTTP codes from 200 to 499, as \"200\", \"200,204\" or \"200-299\", found \"2xx\""
+        ]
+    );
+    assert_eq!(
+        dev_errors("[alb.health_check]\ninterval = 5\ntimeout = 5\n"),
+        ["`alb.health_check.timeout` (5s) must be shorter than `alb.health_check.interval` (5s)"]
+    );
+    assert_eq!(
+        dev_errors("[alb.health_check]\nhealthy_threshold = 1\n"),
+        ["`alb.health_check.healthy_threshold` must be from 2 to 10 checks, found 1"]
+    );
+}
+
+#[test]
+fn target_tracking_targets_are_percentages() {
+    assert_eq!(
+        dev_errors("[service.autoscaling]\ncpu_target = 0\nmemory_target = 101\n"),
+        [
+            "`service.autoscaling.cpu_target` must be from 1 to 100 percent, found 0",
+            "`service.autoscaling.memory_target` must be from 1 to 100 percent, found 101",
+        ]
+    );
+}
+
+#[test]
+fn the_waf_rate_limit_must_be_one_waf_accepts() {
+    assert_eq!(
+        dev_errors("[waf]\nrate_limit = 5\n"),
+        ["`waf.rate_limit` must be from 10 to 2000000000 requests per 5 minutes, as WAF accepts, found 5"]
+    );
+}
+
+#[test]
+fn tls_policies_must_be_tls13_without_old_protocols() {
+    let d =
+        build("stage = \"development\"\n[alb]\nssl_policy = \"ELBSecurityPolicy-2016-08\"\n").expect_err("old policy");
+    assert_eq!(
+        d.0[0].message,
+        "`alb.ssl_policy` must be a TLS 1.3 policy that refuses TLS 1.0 and 1.1, found \"ELBSecurityPolicy-2016-08\""
+    );
+}
+
+#[test]
+fn record_names_must_be_valid_under_the_zone() {
+    assert_eq!(
+        dev_errors("[dns]\napi_record = \"api_dev\"\n"),
+        ["`dns.api_record` must be one or more DNS labels (lowercase letters, digits, hyphens), found \"api_dev\""]
+    );
+    assert_eq!(
+        dev_errors("[dns]\napi_record = \"www\"\n"),
+        [
+            "`dns.frontend_record` and `dns.api_record` are both \"www\"; the frontend and the API need names of their own"
+        ]
+    );
+    let arch =
+        build("stage = \"development\"\n[dns]\nzone = \"example.org\"\napi_record = \"api.dev\"\n").expect("valid");
+    assert_eq!(arch.dns.api_domain, "api.dev.example.org");
+}
+
+#[test]
+fn schedule_expressions_must_be_well_formed() {
+    assert_eq!(
+        dev_errors("[service.night_scale_down]\nstop = \"cron(0 22 * * *)\"\n"),
+        [
+            "`service.night_scale_down.stop` is not a valid schedule: it has 5 fields; cron() takes six: minutes hours day-of-month month day-of-week year, in \"cron(0 22 * * *)\""
+        ]
+    );
+    assert_eq!(
+        dev_errors("[backup]\nschedule = \"daily\"\n"),
+        [
+            "`backup.schedule` is not a valid schedule: it must have the form cron(minutes hours day-of-month month day-of-week year), in \"daily\""
+        ]
+    );
+    assert_eq!(
+        dev_errors("[service.night_scale_down]\ntimezone = \"JST\"\n"),
+        [
+            "`service.night_scale_down.timezone` must be an IANA time zone such as \"Asia/Tokyo\" or \"UTC\", found \"JST\""
+        ]
+    );
+    let arch = build("stage = \"development\"\npresets = [\"night-scale-down\"]\n").expect("valid");
+    assert_eq!(arch.service.night_scale_down.map(|n| n.hours_per_night), Some(Some(8.0)));
+}
+
+#[test]
+fn backup_retention_ranges() {
+    assert_eq!(
+        dev_errors("[database]\nbackup_retention_days = 36\n[backup]\nretention_days = 0\n"),
+        [
+            "`database.backup_retention_days` must be from 1 to 35 days, found 36",
+            "`backup.retention_days` must be from 1 to 36500 days, found 0",
+        ]
+    );
+}
+
+#[test]
+fn engine_versions_and_instance_classes_must_exist() {
+    assert_eq!(
+        dev_errors("[database]\nengine_version = \"15\"\n"),
+        [
+            "`database.engine_version` must be a supported PostgreSQL version (16, 17, 18, optionally with a minor version such as \"17.6\"), found \"15\""
+        ]
+    );
+    let d = build("stage = \"development\"\n[database]\ninstance_class = \"db.t4g.mediun\"\n").expect_err("typo");
+    assert_eq!(
+        d.0[0].message,
+        "`database.instance_class` \"db.t4g.mediun\" is not an instance class RDS for PostgreSQL offers"
+    );
+    assert_eq!(d.0[0].help.as_deref(), Some("did you mean `db.t4g.medium`?"));
+    assert_eq!(
+        dev_errors("[database]\ninstance_class = \"db.t4g.micro\"\nperformance_insights = true\n"),
+        ["Performance Insights is not available on db.t4g.micro"]
+    );
+}
+
+#[test]
+fn maintenance_and_backup_windows() {
+    assert_eq!(
+        dev_errors("[database]\nbackup_window = \"17:00-18:00\"\nmaintenance_window = \"sun:17:30-sun:18:30\"\n"),
+        [
+            "`database.maintenance_window` (sun:17:30-sun:18:30) overlaps the daily `database.backup_window` (17:00-18:00)"
+        ]
+    );
+    assert_eq!(
+        dev_errors("[database]\nbackup_window = \"5pm\"\n"),
+        ["`database.backup_window` must be a UTC window \"hh:mm-hh:mm\" of at least 30 minutes, found \"5pm\""]
+    );
+}
+
+#[test]
+fn alarm_destinations_must_be_well_formed() {
+    assert_eq!(
+        dev_errors("[monitoring]\nalarm_emails = [\"ops@example.com\", \"not-an-address\"]\n"),
+        ["`monitoring.alarm_emails[1]` is not an e-mail address: \"not-an-address\""]
+    );
+    assert_eq!(
+        dev_errors("[monitoring.slack]\nworkspace_id = \"acme\"\nchannel_id = \"#alerts\"\n"),
+        [
+            "`monitoring.slack.workspace_id` must be a Slack workspace ID: `T` and 8 to 11 uppercase letters or digits, found \"acme\"",
+            "`monitoring.slack.channel_id` must be a Slack channel ID: `C` (or `G` for a private channel) and 8 to 11 uppercase letters or digits, found \"#alerts\"",
+        ]
+    );
+}
+
+#[test]
+fn backup_copies_go_to_another_known_region() {
+    assert_eq!(
+        dev_errors("[backup]\ncopy_region = \"ap-northeast-1\"\n"),
+        ["`backup.copy_region` is the environment's own region (ap-northeast-1); a copy must go to a second region"]
+    );
+    assert_eq!(
+        dev_errors("[backup]\ncopy_region = \"osaka\"\n"),
+        ["`backup.copy_region` must be an AWS region code, found \"osaka\""]
+    );
+    assert!(dev_errors("[backup]\ncross_region_copy = false\ncopy_region = \"osaka\"\n").is_empty());
+}
+
+#[test]
+fn production_keeps_its_safeguards() {
+    let text = "presets = [\"single-az-db\", \"min-ecs\", \"night-scale-down\"]\n[alb]\ndeletion_protection = false\n[database]\ndeletion_protection = false\nskip_final_snapshot = true\n[backup]\ncross_region_copy = false\n[monitoring]\nalarm_emails = []\n";
+    assert_eq!(
+        errors(text),
+        [
+            "production environments keep deletion protection on their load balancer",
+            "production environments keep deletion protection on their database",
+            "production environments keep a final snapshot when the database is deleted",
+            "production environments run the database Multi-AZ, with a standby in a second zone",
+            "production environments run at least two tasks, so that both zones serve",
+            "production environments do not scale to zero at night",
+            "production environments copy their backups to a second region",
+            "production environments send alarms somewhere",
+        ]
+    );
+    let d = build("[database]\nmulti_az = false\n").expect_err("single-AZ production");
+    assert_eq!(
+        d.0[0].help.as_deref(),
+        Some(
+            "remove the `single-az-db` preset or set `database.multi_az = true`, or set `stage = \"development\"` for an environment that does not serve users"
+        )
+    );
+    // The same settings are fine for development.
+    assert!(errors(&format!("stage = \"development\"\n{text}")).is_empty());
+}
+
+#[test]
+fn reserved_environment_variables_are_refused() {
+    assert_eq!(
+        dev_errors("[service.environment]\nDATABASE_HOST = \"x\"\n\"BAD-NAME\" = \"y\"\n"),
+        [
+            "`BAD-NAME` is not an environment variable name (letters, digits and `_`, not starting with a digit)",
+            "`DATABASE_HOST` is set by infragen on the container; remove it from `service.environment`",
+        ]
+    );
+    assert_eq!(
+        dev_errors("[frontend.environment]\nNEXT_PUBLIC_API_URL = \"x\"\n"),
+        ["`NEXT_PUBLIC_API_URL` is set by infragen; remove it from `frontend.environment`"]
+    );
 }

@@ -21,7 +21,17 @@ pub struct Output {
 
 /// The repository's own environment files.
 pub fn shipped_environments() -> BTreeMap<String, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    environment_files("environments")
+}
+
+/// A frozen copy of a valid dev and prod, for tests that pin line numbers: editing the
+/// shipped files must not move them.
+pub fn fixture_environments() -> BTreeMap<String, String> {
+    environment_files("tests/fixtures/environments")
+}
+
+fn environment_files(dir: &str) -> BTreeMap<String, String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files = BTreeMap::new();
     for entry in fs::read_dir(&dir).expect("environments/ exists") {
         let path = entry.expect("entry").path();
@@ -38,8 +48,17 @@ impl Test {
 
     /// A project with the repository's environment files.
     pub fn with_shipped_environments() -> Self {
+        Test::with_environments(shipped_environments())
+    }
+
+    /// A project with the frozen fixture environment files.
+    pub fn with_fixture_environments() -> Self {
+        Test::with_environments(fixture_environments())
+    }
+
+    fn with_environments(files: BTreeMap<String, String>) -> Self {
         let test = Test::new();
-        for (name, text) in shipped_environments() {
+        for (name, text) in files {
             test.write(&format!("environments/{name}"), &text);
         }
         test

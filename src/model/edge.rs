@@ -1,0 +1,220 @@
+//! The validated request path: DNS names, the load balancer and the firewall.
+
+use super::{Checks, names, path};
+use crate::config::Settings;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dns {
+    pub zone: String,
+    pub create_zone: bool,
+    /// The API's full name, e.g. `api.example.com`.
+    pub api_domain: String,
+    /// The frontend's full name, e.g. `www.example.com`.
+    pub frontend_domain: String,
+    /// The frontend's record under the zone, e.g. `www`.
+    pub frontend_record: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alb {
+    pub deletion_protection: bool,
+    pub idle_timeout: u32,
+    pub ssl_policy: String,
+    pub deregistration_delay: u32,
+    pub access_log_retention_days: u32,
+    pub health_check: HealthCheck,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub path: String,
+    pub matcher: String,
+    pub interval: u32,
+    pub timeout: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waf {
+    pub rate_limit: u64,
+}
+
+/// TLS policies of the HTTPS listener: TLS 1.3 with nothing older than TLS 1.2.
+pub const SSL_POLICIES: [&str; 8] = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+];
+
+/// The rate limits a WAF rate-based rule accepts, per five minutes.
+pub const WAF_RATE_LIMITS: std::ops::RangeInclusive<u64> = 10..=2_000_000_000;
+
+impl Dns {
+    pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> Dns {
+        let raw = &settings.dns;
+        let zone = raw.zone.trim_end_matches('.').to_string();
+        if let Err(expected) = names::check_domain_name(&zone) {
+            checks.error(&path("dns.zone"), format!("`dns.zone` must be {expected}, found \"{}\"", raw.zone), None);
+        }
+        let mut record = |field: &str, value: &str| -> String {
+            let at = path("dns").key(field);
+            let full = format!("{value}.{zone}");
+            let labels_ok = !value.is_empty() && value.split('.').all(|label| names::check_dns_label(label).is_ok());
+            if !labels_ok {
+                checks.error(
+                    &at,
+                    format!(
+                        "`{at}` must be one or more DNS labels (lowercase letters, digits, hyphens), found \"{value}\""
+                    ),
+                    Some(format!("for example \"api\", which names api.{zone}")),
+                );
+            } else if full.len() > 253 {
+                checks.error(&at, format!("`{at}`: {full} is longer than the 253 characters DNS allows"), None);
+            }
+            full
+        };
+        let api_domain = record("api_record", &raw.api_record);
+        let frontend_domain = record("frontend_record", &raw.frontend_record);
+        if raw.api_record == raw.frontend_record {
+            checks.error(
+                &path("dns.frontend_record"),
+                format!("`dns.frontend_record` and `dns.api_record` are both \"{}\"; the frontend and the API need names of their own", raw.api_record),
+                None,
+            );
+        }
+        Dns {
+            zone,
+            create_zone: raw.create_zone,
+            api_domain,
+            frontend_domain,
+            frontend_record: raw.frontend_record.clone(),
+        }
+    }
+}
+
+impl Alb {
+    pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> Alb {
+        let raw = &settings.alb;
+        in_range(checks, "alb.idle_timeout", raw.idle_timeout, 1, 4000, "seconds");
+        in_range(checks, "alb.deregistration_delay", raw.deregistration_delay, 0, 3600, "seconds");
+        in_range(checks, "alb.access_log_retention_days", raw.access_log_retention_days, 1, 3650, "days");
+        if !SSL_POLICIES.contains(&raw.ssl_policy.as_str()) {
+            let help = match crate::diagnostic::did_you_mean(&raw.ssl_policy, SSL_POLICIES) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("use one of {}", SSL_POLICIES.join(", ")),
+            };
+            checks.error(
+                &path("alb.ssl_policy"),
+                format!(
+                    "`alb.ssl_policy` must be a TLS 1.3 policy that refuses TLS 1.0 and 1.1, found \"{}\"",
+                    raw.ssl_policy
+                ),
+                help,
+            );
+        }
+        let health = &raw.health_check;
+        let health_check = HealthCheck {
+            path: health.path.clone(),
+            matcher: health.matcher.clone(),
+            interval: health.interval,
+            timeout: health.timeout,
+            healthy_threshold: health.healthy_threshold,
+            unhealthy_threshold: health.unhealthy_threshold,
+        };
+        if !health.path.starts_with('/') || health.path.len() > 1024 || health.path.chars().any(char::is_whitespace) {
+            checks.error(
+                &path("alb.health_check.path"),
+                format!("`alb.health_check.path` must be a URL path starting with \"/\", found \"{}\"", health.path),
+                Some("for example \"/health\"".to_string()),
+            );
+        }
+        if !valid_matcher(&health.matcher) {
+            checks.error(
+                &path("alb.health_check.matcher"),
+                format!(
+                    "`alb.health_check.matcher` must be HTTP codes from 200 to 499, as \"200\", \"200,204\" or \"200-299\", found \"{}\"",
+                    health.matcher
+                ),
+                None,
+            );
+        }
+        in_range(checks, "alb.health_check.interval", health.interval, 5, 300, "seconds");
+        in_range(checks, "alb.health_check.timeout", health.timeout, 2, 120, "seconds");
+        if health.timeout >= health.interval {
+            checks.error(
+                &path("alb.health_check.timeout"),
+                format!(
+                    "`alb.health_check.timeout` ({}s) must be shorter than `alb.health_check.interval` ({}s)",
+                    health.timeout, health.interval
+                ),
+                None,
+            );
+        }
+        in_range(checks, "alb.health_check.healthy_threshold", health.healthy_threshold, 2, 10, "checks");
+        in_range(checks, "alb.health_check.unhealthy_threshold", health.unhealthy_threshold, 2, 10, "checks");
+        Alb {
+            deletion_protection: raw.deletion_protection,
+            idle_timeout: raw.idle_timeout,
+            ssl_policy: raw.ssl_policy.clone(),
+            deregistration_delay: raw.deregistration_delay,
+            access_log_retention_days: raw.access_log_retention_days,
+            health_check,
+        }
+    }
+}
+
+impl Waf {
+    pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> Waf {
+        let limit = settings.waf.rate_limit;
+        if !WAF_RATE_LIMITS.contains(&limit) {
+            checks.error(
+                &path("waf.rate_limit"),
+                format!(
+                    "`waf.rate_limit` must be from {} to {} requests per 5 minutes, as WAF accepts, found {limit}",
+                    WAF_RATE_LIMITS.start(),
+                    WAF_RATE_LIMITS.end()
+                ),
+                None,
+            );
+        }
+        Waf { rate_limit: limit }
+    }
+}
+
+/// HTTP codes the target group accepts as healthy: single codes, lists and ranges.
+fn valid_matcher(matcher: &str) -> bool {
+    let code = |c: &str| c.len() == 3 && c.parse::<u32>().is_ok_and(|n| (200..=499).contains(&n));
+    !matcher.is_empty()
+        && matcher.split(',').all(|part| match part.split_once('-') {
+            Some((low, high)) => code(low) && code(high) && low < high,
+            None => code(part),
+        })
+}
+
+/// Reports an integer outside `min..=max`.
+pub fn in_range(checks: &mut Checks<'_>, dotted: &str, value: u32, min: u32, max: u32, unit: &str) {
+    if !(min..=max).contains(&value) {
+        checks.error(&path(dotted), format!("`{dotted}` must be from {min} to {max} {unit}, found {value}"), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_matcher;
+
+    #[test]
+    fn matchers() {
+        for ok in ["200", "200,204", "200-299", "200-204,301"] {
+            assert!(valid_matcher(ok), "{ok}");
+        }
+        for bad in ["", "2xx", "100", "500", "299-200", "200,"] {
+            assert!(!valid_matcher(bad), "{bad}");
+        }
+    }
+}
