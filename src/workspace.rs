@@ -40,10 +40,11 @@ impl Workspace {
         let mut names = Vec::new();
         for entry in entries {
             let path = entry.map_err(|e| Error::Io(format!("{}: {e}", self.dir.display())))?.path();
-            if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
-                if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                    names.push(stem.to_string());
-                }
+            if path.extension().is_some_and(|ext| ext == "toml")
+                && path.is_file()
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            {
+                names.push(stem.to_string());
             }
         }
         names.sort();

@@ -60,10 +60,10 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
                 lines.insert(index, line);
             }
             2 => {
-                if let Some(line) = lines.get_mut(index) {
-                    if let Some((key, _)) = line.split_once('=') {
-                        *line = format!("{key}= {}", VALUES[rng.below(VALUES.len())]);
-                    }
+                if let Some(line) = lines.get_mut(index)
+                    && let Some((key, _)) = line.split_once('=')
+                {
+                    *line = format!("{key}= {}", VALUES[rng.below(VALUES.len())]);
                 }
             }
             3 => {

@@ -36,7 +36,7 @@ module "network" {
   backend_port  = 8000
   database_port = 5432
 
-  flow_log_traffic_type = "ALL"
-  log_retention_days    = 30
+  flow_log_traffic_type = "REJECT"
+  log_retention_days    = 7
   logs_kms_key_arn      = module.kms.logs_key_arn
 }

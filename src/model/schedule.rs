@@ -88,10 +88,10 @@ fn check_field(field: &str, name: &str, min: u32, max: u32, names: &[&str], spec
             Some(_) => return Err(bad()),
             None => (item, None),
         };
-        if let Some(step) = step {
-            if step.parse::<u32>().map_or(true, |s| s == 0 || s > max) {
-                return Err(bad());
-            }
+        if let Some(step) = step
+            && step.parse::<u32>().map_or(true, |s| s == 0 || s > max)
+        {
+            return Err(bad());
         }
         if range == "*" && step.is_some() {
             continue;

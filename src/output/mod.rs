@@ -95,11 +95,11 @@ impl Plan {
                 plan.rendered.insert(path.clone(), content.clone());
             }
             for path in manifest.files_of(&root.name) {
-                if !root.files.contains_key(path) {
-                    if let Some(current) = read_if_exists(&out.join(path))? {
-                        plan.current.insert(path.clone(), current);
-                        plan.files.insert(path.clone(), FileChange::Removed);
-                    }
+                if !root.files.contains_key(path)
+                    && let Some(current) = read_if_exists(&out.join(path))?
+                {
+                    plan.current.insert(path.clone(), current);
+                    plan.files.insert(path.clone(), FileChange::Removed);
                 }
             }
             new_manifest.replace_root(&root.name, root.files.keys().cloned().collect());

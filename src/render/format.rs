@@ -116,10 +116,10 @@ pub fn tidy_blank_lines(source: &str) -> Result<String, FormatError> {
 
         let opens = !verbatim && matches!(last, Some(TokenType::OBrace | TokenType::OBrack | TokenType::OParen));
         let closes = !verbatim && matches!(first, Some(TokenType::CBrace | TokenType::CBrack | TokenType::CParen));
-        if let (Some(ending), Some(false)) = (pending_blank, prev_opens) {
-            if !closes {
-                out.push_str(ending);
-            }
+        if let (Some(ending), Some(false)) = (pending_blank, prev_opens)
+            && !closes
+        {
+            out.push_str(ending);
         }
         pending_blank = None;
         out.push_str(line);
@@ -1026,7 +1026,7 @@ fn grapheme_class(c: char) -> GraphemeClass {
         '\u{1100}'..='\u{115F}' | '\u{A960}'..='\u{A97C}' => G::L,
         '\u{1160}'..='\u{11A7}' | '\u{D7B0}'..='\u{D7C6}' => G::V,
         '\u{11A8}'..='\u{11FF}' | '\u{D7CB}'..='\u{D7FB}' => G::T,
-        '\u{AC00}'..='\u{D7A3}' if (c as u32 - 0xAC00) % 28 == 0 => G::Lv,
+        '\u{AC00}'..='\u{D7A3}' if (c as u32 - 0xAC00).is_multiple_of(28) => G::Lv,
         '\u{AC00}'..='\u{D7A3}' => G::Lvt,
         '\u{1F1E6}'..='\u{1F1FF}' => G::RegionalIndicator,
         c if in_table(GRAPHEME_CONTROL, c) => G::Control,
