@@ -91,7 +91,7 @@ fn mutated_environment_files_never_panic_and_valid_ones_render() {
     let mut accepted = 0;
     for name in ["dev", "prod"] {
         let original = std::fs::read_to_string(root.join(format!("{name}.toml"))).expect("shipped file");
-        for _ in 0..400 {
+        for _ in 0..200 {
             let text = mutate(&original, &mut rng);
             let source = SourceFile::new(format!("environments/{name}.toml"), text.clone());
             let Ok(loaded) = load_environment(name, source, &Overrides::default()) else { continue };
@@ -102,7 +102,7 @@ fn mutated_environment_files_never_panic_and_valid_ones_render() {
             }
         }
     }
-    assert!(accepted > 50, "the mutations should leave many files valid ({accepted})");
+    assert!(accepted > 25, "the mutations should leave many files valid ({accepted})");
 }
 
 #[test]

@@ -40,3 +40,189 @@ module "network" {
   log_retention_days    = 7
   logs_kms_key_arn      = module.kms.logs_key_arn
 }
+
+module "dns" {
+  source = "./modules/dns"
+
+  zone_name       = "example.com"
+  api_domain_name = "api-dev.example.com"
+  alb_dns_name    = module.alb.dns_name
+  alb_zone_id     = module.alb.zone_id
+}
+
+module "alb" {
+  source = "./modules/alb"
+
+  name              = "acme-dev"
+  vpc_id            = module.network.vpc_id
+  public_subnet_ids = module.network.public_subnet_ids
+  security_group_id = module.network.alb_security_group_id
+  certificate_arn   = module.dns.certificate_arn
+  web_acl_arn       = module.waf.web_acl_arn
+
+  ssl_policy           = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  idle_timeout         = 60
+  deletion_protection  = false
+  backend_port         = 8000
+  deregistration_delay = 30
+  health_check = {
+    path                = "/health"
+    matcher             = "200"
+    interval            = 30
+    timeout             = 5
+    healthy_threshold   = 3
+    unhealthy_threshold = 3
+  }
+
+  access_log_retention_days = 90
+  force_destroy_logs        = true
+}
+
+module "waf" {
+  source = "./modules/waf"
+
+  name                = "acme-dev"
+  rate_limit          = 2000
+  rate_limit_priority = 20
+
+  log_retention_days = 7
+  logs_kms_key_arn   = module.kms.logs_key_arn
+}
+
+module "rds" {
+  source = "./modules/rds"
+
+  identifier             = "acme-dev"
+  engine_version         = "17"
+  parameter_group_family = "postgres17"
+  instance_class         = "db.t4g.micro"
+  allocated_storage      = 20
+  max_allocated_storage  = 100
+  multi_az               = false
+
+  db_name            = "app"
+  username           = "app"
+  iam_authentication = true
+  port               = 5432
+
+  db_subnet_group_name = module.network.db_subnet_group_name
+  security_group_id    = module.network.database_security_group_id
+  kms_key_arn          = module.kms.data_key_arn
+
+  backup_retention_days = 7
+  backup_window         = "17:00-18:00"
+  maintenance_window    = "sat:18:30-sat:19:30"
+  deletion_protection   = false
+  skip_final_snapshot   = true
+
+  performance_insights = false
+  monitoring_interval  = 0
+  slow_query_ms        = 1000
+  log_exports          = ["postgresql", "upgrade"]
+  log_retention_days   = 7
+  logs_kms_key_arn     = module.kms.logs_key_arn
+}
+
+module "ecs" {
+  source = "./modules/ecs"
+
+  name               = "acme-dev"
+  region             = "ap-northeast-1"
+  private_subnet_ids = module.network.private_subnet_ids
+  security_group_id  = module.network.backend_security_group_id
+
+  target_group_arn        = module.alb.target_group_arn
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+
+  cpu              = 256
+  memory           = 512
+  cpu_architecture = "X86_64"
+  port             = 8000
+  image_tag        = var.backend_image_tag
+  environment = {
+    RUST_LOG = "info"
+  }
+
+  desired_count             = 1
+  min_count                 = 1
+  max_count                 = 1
+  health_check_grace_period = 60
+  cpu_target                = 70
+  memory_target             = 80
+  requests_per_target       = 1000
+  scale_in_cooldown         = 300
+  scale_out_cooldown        = 60
+  night_scale_down = {
+    stop     = "cron(0 22 * * ? *)"
+    start    = "cron(0 6 * * ? *)"
+    timezone = "Asia/Tokyo"
+  }
+
+  keep_images             = 30
+  force_delete_repository = true
+
+  database_host        = module.rds.address
+  database_port        = module.rds.port
+  database_name        = module.rds.db_name
+  database_username    = module.rds.username
+  database_resource_id = module.rds.resource_id
+  database_secret_arns = module.rds.master_user_secret_arns
+
+  data_kms_key_arn   = module.kms.data_key_arn
+  log_retention_days = 7
+  logs_kms_key_arn   = module.kms.logs_key_arn
+}
+
+module "backup" {
+  source = "./modules/backup"
+
+  name           = "acme-dev"
+  database_arn   = module.rds.arn
+  kms_key_arn    = module.kms.data_key_arn
+  schedule       = "cron(0 18 * * ? *)"
+  retention_days = 7
+  force_destroy  = true
+}
+
+module "amplify" {
+  source = "./modules/amplify"
+
+  name         = "acme-dev"
+  repository   = "https://github.com/acme/web"
+  access_token = var.amplify_access_token
+  branch       = "develop"
+  stage        = "DEVELOPMENT"
+  domain_name  = "dev.example.com"
+
+  environment_variables = {
+    NEXT_PUBLIC_API_URL = "https://api-dev.example.com"
+  }
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name         = "acme-dev"
+  region       = "ap-northeast-1"
+  kms_key_arn  = module.kms.alarms_key_arn
+  alarm_emails = ["dev-alerts@example.com"]
+
+  ecs_cluster_name        = module.ecs.cluster_name
+  ecs_service_name        = module.ecs.service_name
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  rds_identifier          = module.rds.identifier
+
+  thresholds = {
+    ecs_cpu_percent              = 80
+    ecs_memory_percent           = 80
+    alb_5xx_count                = 10
+    target_response_time_seconds = 1
+    unhealthy_hosts              = 0
+    rds_cpu_percent              = 80
+    rds_free_storage_bytes       = 5368709120
+    rds_freeable_memory_bytes    = 134217728
+    rds_connections              = 100
+  }
+}

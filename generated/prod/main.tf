@@ -38,3 +38,193 @@ module "network" {
   log_retention_days    = 365
   logs_kms_key_arn      = module.kms.logs_key_arn
 }
+
+module "dns" {
+  source = "./modules/dns"
+
+  zone_name       = "example.com"
+  api_domain_name = "api.example.com"
+  alb_dns_name    = module.alb.dns_name
+  alb_zone_id     = module.alb.zone_id
+}
+
+module "alb" {
+  source = "./modules/alb"
+
+  name              = "acme-prod"
+  vpc_id            = module.network.vpc_id
+  public_subnet_ids = module.network.public_subnet_ids
+  security_group_id = module.network.alb_security_group_id
+  certificate_arn   = module.dns.certificate_arn
+  web_acl_arn       = module.waf.web_acl_arn
+
+  ssl_policy           = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  idle_timeout         = 60
+  deletion_protection  = true
+  backend_port         = 8000
+  deregistration_delay = 30
+  health_check = {
+    path                = "/health"
+    matcher             = "200"
+    interval            = 30
+    timeout             = 5
+    healthy_threshold   = 3
+    unhealthy_threshold = 3
+  }
+
+  access_log_retention_days = 90
+  force_destroy_logs        = false
+}
+
+module "waf" {
+  source = "./modules/waf"
+
+  name                = "acme-prod"
+  rate_limit          = 2000
+  rate_limit_priority = 20
+
+  log_retention_days = 365
+  logs_kms_key_arn   = module.kms.logs_key_arn
+}
+
+module "rds" {
+  source = "./modules/rds"
+
+  identifier             = "acme-prod"
+  engine_version         = "17"
+  parameter_group_family = "postgres17"
+  instance_class         = "db.t4g.medium"
+  allocated_storage      = 20
+  max_allocated_storage  = 100
+  multi_az               = true
+
+  db_name            = "app"
+  username           = "app"
+  iam_authentication = true
+  port               = 5432
+
+  db_subnet_group_name = module.network.db_subnet_group_name
+  security_group_id    = module.network.database_security_group_id
+  kms_key_arn          = module.kms.data_key_arn
+
+  backup_retention_days = 14
+  backup_window         = "17:00-18:00"
+  maintenance_window    = "sat:18:30-sat:19:30"
+  deletion_protection   = true
+  skip_final_snapshot   = false
+
+  performance_insights = true
+  monitoring_interval  = 60
+  slow_query_ms        = 1000
+  log_exports          = ["postgresql", "upgrade"]
+  log_retention_days   = 365
+  logs_kms_key_arn     = module.kms.logs_key_arn
+}
+
+module "ecs" {
+  source = "./modules/ecs"
+
+  name               = "acme-prod"
+  region             = "ap-northeast-1"
+  private_subnet_ids = module.network.private_subnet_ids
+  security_group_id  = module.network.backend_security_group_id
+
+  target_group_arn        = module.alb.target_group_arn
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+
+  cpu              = 512
+  memory           = 1024
+  cpu_architecture = "X86_64"
+  port             = 8000
+  image_tag        = var.backend_image_tag
+  environment = {
+    RUST_LOG = "info"
+  }
+
+  desired_count             = 2
+  min_count                 = 2
+  max_count                 = 10
+  health_check_grace_period = 60
+  cpu_target                = 70
+  memory_target             = 80
+  requests_per_target       = 1000
+  scale_in_cooldown         = 300
+  scale_out_cooldown        = 60
+
+  keep_images             = 30
+  force_delete_repository = false
+
+  database_host        = module.rds.address
+  database_port        = module.rds.port
+  database_name        = module.rds.db_name
+  database_username    = module.rds.username
+  database_resource_id = module.rds.resource_id
+  database_secret_arns = module.rds.master_user_secret_arns
+
+  data_kms_key_arn   = module.kms.data_key_arn
+  log_retention_days = 365
+  logs_kms_key_arn   = module.kms.logs_key_arn
+}
+
+module "backup" {
+  source = "./modules/backup"
+
+  providers = {
+    aws      = aws
+    aws.copy = aws.backup_copy
+  }
+
+  name           = "acme-prod"
+  database_arn   = module.rds.arn
+  kms_key_arn    = module.kms.data_key_arn
+  schedule       = "cron(0 18 * * ? *)"
+  retention_days = 35
+  force_destroy  = false
+
+  copy_region                 = "ap-northeast-3"
+  copy_retention_days         = 35
+  kms_deletion_window_in_days = 30
+}
+
+module "amplify" {
+  source = "./modules/amplify"
+
+  name         = "acme-prod"
+  repository   = "https://github.com/acme/web"
+  access_token = var.amplify_access_token
+  branch       = "main"
+  stage        = "PRODUCTION"
+  domain_name  = "www.example.com"
+
+  environment_variables = {
+    NEXT_PUBLIC_API_URL = "https://api.example.com"
+  }
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name         = "acme-prod"
+  region       = "ap-northeast-1"
+  kms_key_arn  = module.kms.alarms_key_arn
+  alarm_emails = ["ops@example.com"]
+
+  ecs_cluster_name        = module.ecs.cluster_name
+  ecs_service_name        = module.ecs.service_name
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  rds_identifier          = module.rds.identifier
+
+  thresholds = {
+    ecs_cpu_percent              = 80
+    ecs_memory_percent           = 80
+    alb_5xx_count                = 10
+    target_response_time_seconds = 1
+    unhealthy_hosts              = 0
+    rds_cpu_percent              = 80
+    rds_free_storage_bytes       = 5368709120
+    rds_freeable_memory_bytes    = 134217728
+    rds_connections              = 100
+  }
+}

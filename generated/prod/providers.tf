@@ -11,3 +11,17 @@ provider "aws" {
     }
   }
 }
+
+# The region that receives a copy of every backup.
+provider "aws" {
+  alias  = "backup_copy"
+  region = "ap-northeast-3"
+
+  default_tags {
+    tags = {
+      Environment = "prod"
+      ManagedBy   = "infragen"
+      Project     = "acme"
+    }
+  }
+}

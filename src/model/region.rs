@@ -40,6 +40,30 @@ const REGIONS: &[(&str, &str)] = &[
     ("us-west-2", "abcd"),
 ];
 
+/// Regions opened since August 2022, where ELB writes access logs as the service principal
+/// `logdelivery.elasticloadbalancing.amazonaws.com`; older regions grant the regional ELB
+/// account instead.
+const ELB_LOG_SERVICE_PRINCIPAL_REGIONS: &[&str] = &[
+    "ap-east-2",
+    "ap-south-2",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "mx-central-1",
+];
+
+/// Whether ELB access logs in this region are written by the service principal rather
+/// than by the region's ELB account.
+pub fn elb_logs_use_service_principal(region: &str) -> bool {
+    ELB_LOG_SERVICE_PRINCIPAL_REGIONS.contains(&region)
+}
+
 /// Every known region code.
 pub fn names() -> impl Iterator<Item = &'static str> {
     REGIONS.iter().map(|(name, _)| *name)

@@ -5,7 +5,9 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+  account_id   = data.aws_caller_identity.current.account_id
+  partition    = data.aws_partition.current.partition
+  account_root = "arn:${local.partition}:iam::${local.account_id}:root"
 }
 
 ################################################################################
@@ -50,7 +52,7 @@ data "aws_iam_policy_document" "logs" {
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+      values   = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:*"]
     }
   }
 }
@@ -65,4 +67,130 @@ resource "aws_kms_key" "logs" {
 resource "aws_kms_alias" "logs" {
   name          = "alias/${var.name}-logs"
   target_key_id = aws_kms_key.logs.key_id
+}
+
+################################################################################
+# data: RDS storage and Performance Insights, the database's master secret in
+# Secrets Manager, the AWS Backup vault, the ECR repository
+################################################################################
+
+data "aws_iam_policy_document" "data" {
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root]
+    }
+  }
+
+  # Principals of this account may use the key only through these services, the way
+  # AWS-managed keys work: the services create grants on the caller's behalf.
+  statement {
+    sid = "UseThroughDataServices"
+    actions = [
+      "kms:CreateGrant",
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey*",
+      "kms:ListGrants",
+      "kms:ReEncrypt*",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values = [
+        "backup.${var.region}.amazonaws.com",
+        "ecr.${var.region}.amazonaws.com",
+        "rds.${var.region}.amazonaws.com",
+        "secretsmanager.${var.region}.amazonaws.com",
+      ]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "data" {
+  description             = "${var.name}: RDS, Secrets Manager, AWS Backup, ECR"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.data.json
+}
+
+resource "aws_kms_alias" "data" {
+  name          = "alias/${var.name}-data"
+  target_key_id = aws_kms_key.data.key_id
+}
+
+################################################################################
+# alarms: the SNS topic CloudWatch alarms publish to
+################################################################################
+
+data "aws_iam_policy_document" "alarms" {
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root]
+    }
+  }
+
+  # CloudWatch publishes alarm state changes to the encrypted topic itself.
+  statement {
+    sid = "CloudWatchAlarms"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey*",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  description             = "${var.name}: SNS alarm topic"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.alarms.json
+}
+
+resource "aws_kms_alias" "alarms" {
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.alarms.key_id
 }

@@ -4,3 +4,13 @@ output "logs_key_arn" {
   description = "ARN of the KMS key for CloudWatch log groups."
   value       = aws_kms_key.logs.arn
 }
+
+output "data_key_arn" {
+  description = "ARN of the KMS key for RDS, Secrets Manager, AWS Backup and ECR."
+  value       = aws_kms_key.data.arn
+}
+
+output "alarms_key_arn" {
+  description = "ARN of the KMS key for the SNS alarm topic."
+  value       = aws_kms_key.alarms.arn
+}

@@ -5,6 +5,7 @@
 ################################################################################
 
 resource "aws_security_group" "alb" {
+  #checkov:skip=CKV2_AWS_5:Attached to the alb module's load balancer through the root module (module.network.alb_security_group_id), which checkov does not follow.
   name        = "${var.name}-alb"
   description = "Application load balancer: HTTPS and the HTTP redirect from the internet"
   vpc_id      = aws_vpc.this.id
@@ -15,6 +16,7 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_security_group" "backend" {
+  #checkov:skip=CKV2_AWS_5:Attached to the ecs module's service through the root module (module.network.backend_security_group_id), which checkov does not follow.
   name        = "${var.name}-backend"
   description = "Backend ECS tasks: the application port from the ALB only"
   vpc_id      = aws_vpc.this.id
@@ -25,6 +27,7 @@ resource "aws_security_group" "backend" {
 }
 
 resource "aws_security_group" "database" {
+  #checkov:skip=CKV2_AWS_5:Attached to the rds module's instance through the root module (module.network.database_security_group_id), which checkov does not follow.
   name        = "${var.name}-database"
   description = "PostgreSQL: from the backend tasks only"
   vpc_id      = aws_vpc.this.id

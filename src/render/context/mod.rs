@@ -1,14 +1,26 @@
 //! What templates see: plain values computed from the validated architecture.
 //!
 //! Every decision (which NAT gateway a zone uses, which endpoints exist, the service name
-//! of an endpoint in this region) is made here, in Rust, so that templates only place
-//! values and choose between blocks on flags named after what they mean.
+//! of an endpoint in this region, which alarm metric exists) is made here, in Rust, so
+//! that templates only place values and choose between blocks on flags named after what
+//! they mean. One file per module.
+
+mod data;
+mod edge;
+mod network;
+mod service;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Architecture, Egress, LOG_RETENTION_DAYS, NatLayout};
+pub use data::{AmplifyContext, BackupContext, MonitoringContext, RdsContext};
+pub use edge::{AlbContext, DnsContext, WafContext};
+pub use network::NetworkContext;
+pub use service::EcsContext;
+
+use crate::config::Stage;
+use crate::model::{Architecture, LOG_RETENTION_DAYS};
 
 /// Terraform and provider constraints of every generated root and module.
 #[derive(Debug, Clone, Serialize)]
@@ -24,10 +36,11 @@ pub struct TerraformVersions {
 pub const TERRAFORM: TerraformVersions =
     TerraformVersions { required_version: ">= 1.10", aws_provider_version: "~> 6.0", aws_module_version: ">= 6.0" };
 
-/// Port the Rust backend listens on, as the architecture draws it.
-pub const BACKEND_PORT: u16 = 8000;
 /// PostgreSQL's port.
 pub const DATABASE_PORT: u16 = 5432;
+
+/// The reason every key policy gives checkov for its account-root statement.
+pub const KEY_POLICY_SKIP_REASON: &str = "A key policy's Resource \"*\" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.";
 
 /// The context of every template of an environment root.
 #[derive(Debug, Clone, Serialize)]
@@ -40,12 +53,21 @@ pub struct EnvironmentContext {
     pub region: String,
     /// The environment file, e.g. `environments/dev.toml`.
     pub source: String,
+    pub production: bool,
     pub tier: &'static str,
     pub presets_summary: String,
     pub default_tags: BTreeMap<String, String>,
     pub state: StateContext,
     pub kms: KmsContext,
     pub network: NetworkContext,
+    pub dns: DnsContext,
+    pub alb: AlbContext,
+    pub waf: WafContext,
+    pub rds: RdsContext,
+    pub ecs: EcsContext,
+    pub backup: BackupContext,
+    pub amplify: AmplifyContext,
+    pub monitoring: MonitoringContext,
     pub logs: LogsContext,
     pub log_retention_days_allowed: Vec<u32>,
     /// The modules of this root, in the order main.tf calls them.
@@ -66,34 +88,12 @@ pub struct KmsContext {
     pub key_policy_skip_reason: &'static str,
 }
 
-/// The reason every key policy gives checkov for its account-root statement.
-pub const KEY_POLICY_SKIP_REASON: &str = "A key policy's Resource \"*\" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.";
-
 #[derive(Debug, Clone, Serialize)]
 pub struct LogsContext {
     pub retention_days: u32,
     /// Set when retention is below the year security scanners ask for: the reason, for
     /// a checkov skip comment that names where the choice was made.
     pub short_retention_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NetworkContext {
-    pub vpc_cidr: String,
-    pub azs: Vec<String>,
-    pub public_subnets: BTreeMap<String, String>,
-    pub private_subnets: BTreeMap<String, String>,
-    pub database_subnets: BTreeMap<String, String>,
-    pub has_nat: bool,
-    /// Zone → zone of the NAT gateway its private subnet routes through.
-    pub nat_gateway_for_az: BTreeMap<String, String>,
-    /// Short name → service name, e.g. `logs` → `com.amazonaws.ap-northeast-1.logs`.
-    pub interface_endpoints: BTreeMap<String, String>,
-    pub s3_endpoint_service: String,
-    pub egress_summary: String,
-    pub backend_port: u16,
-    pub database_port: u16,
-    pub flow_log_traffic_type: &'static str,
 }
 
 /// A module of the root, for its README.
@@ -103,14 +103,40 @@ pub struct ModuleSummary {
     pub summary: &'static str,
 }
 
-/// The modules, with the one-line summary the root README gives them.
+/// The modules, in the order main.tf calls them, with the summary the root README gives.
 pub const MODULES: &[ModuleSummary] = &[
-    ModuleSummary { name: "kms", summary: "customer-managed KMS keys, rotation on, with key policies per service" },
+    ModuleSummary { name: "kms", summary: "customer-managed KMS keys per purpose (logs, data, alarms), rotation on" },
     ModuleSummary {
         name: "network",
         summary: "VPC, public / private / database subnets per zone, NAT or VPC endpoints, flow logs, the security-group chain",
     },
+    ModuleSummary {
+        name: "dns",
+        summary: "Route53 zone, the API's ACM certificate with DNS validation, A/AAAA alias records",
+    },
+    ModuleSummary {
+        name: "alb",
+        summary: "application load balancer, HTTPS listener and HTTP redirect, target group, access-log bucket",
+    },
+    ModuleSummary { name: "waf", summary: "WAFv2 web ACL with AWS managed rules and a rate limit, on the ALB, logged" },
+    ModuleSummary {
+        name: "rds",
+        summary: "PostgreSQL with a RDS-managed master secret, parameter group, log exports, monitoring",
+    },
+    ModuleSummary {
+        name: "ecs",
+        summary: "ECR, Fargate cluster, task definition and service behind the ALB, least-privilege roles, autoscaling",
+    },
+    ModuleSummary { name: "backup", summary: "AWS Backup vault, daily plan and selection of the database" },
+    ModuleSummary { name: "amplify", summary: "Amplify Hosting app, branch and domain for the Next.js frontend" },
+    ModuleSummary { name: "monitoring", summary: "SNS alarm topic, e-mail and Slack, CloudWatch alarms and dashboard" },
 ];
+
+/// Why a security check does not hold for this environment: the setting that turns it off
+/// and where it was chosen, for a `#checkov:skip` comment a reviewer can trace.
+pub fn waiver(arch: &Architecture, setting: &str, why: &str) -> String {
+    format!("{setting} in {} ({why}).", arch.source_name)
+}
 
 impl EnvironmentContext {
     pub fn new(arch: &Architecture) -> Self {
@@ -132,6 +158,7 @@ impl EnvironmentContext {
             name: arch.name_prefix.clone(),
             region: arch.region.clone(),
             source: arch.source_name.clone(),
+            production: arch.stage == Stage::Production,
             tier: arch.tier.name(),
             presets_summary,
             default_tags,
@@ -145,53 +172,26 @@ impl EnvironmentContext {
                 key_policy_skip_reason: KEY_POLICY_SKIP_REASON,
             },
             network: NetworkContext::new(arch),
+            dns: DnsContext::new(arch),
+            alb: AlbContext::new(arch),
+            waf: WafContext::new(arch),
+            rds: RdsContext::new(arch),
+            ecs: EcsContext::new(arch),
+            backup: BackupContext::new(arch),
+            amplify: AmplifyContext::new(arch),
+            monitoring: MonitoringContext::new(arch),
             logs: LogsContext {
                 retention_days: arch.logs.retention_days,
                 short_retention_reason: (arch.logs.retention_days < 365).then(|| {
-                    format!(
-                        "Log retention is a cost choice of this environment: logs.retention_days = {} in {}.",
-                        arch.logs.retention_days, arch.source_name
+                    waiver(
+                        arch,
+                        &format!("logs.retention_days = {}", arch.logs.retention_days),
+                        "log retention is a cost choice of this environment",
                     )
                 }),
             },
             log_retention_days_allowed: LOG_RETENTION_DAYS.to_vec(),
             modules: MODULES.to_vec(),
-        }
-    }
-}
-
-impl NetworkContext {
-    fn new(arch: &Architecture) -> Self {
-        let network = &arch.network;
-        let by_zone = |pick: fn(&crate::model::Zone) -> ipnet::Ipv4Net| -> BTreeMap<String, String> {
-            network.zones.iter().map(|z| (z.name.clone(), pick(z).to_string())).collect()
-        };
-        let service = |name: &str| format!("com.amazonaws.{}.{name}", arch.region);
-        let egress_summary = match network.egress {
-            Egress::NatGateways(NatLayout::Single) => "one NAT gateway, shared by every zone".to_string(),
-            Egress::NatGateways(NatLayout::PerAz) => "one NAT gateway per zone".to_string(),
-            Egress::VpcEndpoints => {
-                format!("no NAT gateway; VPC endpoints for {} and S3", network.interface_endpoints().join(", "))
-            }
-        };
-        NetworkContext {
-            vpc_cidr: network.vpc_cidr.to_string(),
-            azs: network.zones.iter().map(|z| z.name.clone()).collect(),
-            public_subnets: by_zone(|z| z.public),
-            private_subnets: by_zone(|z| z.private),
-            database_subnets: by_zone(|z| z.database),
-            has_nat: matches!(network.egress, Egress::NatGateways(_)),
-            nat_gateway_for_az: network
-                .nat_gateway_for_zone()
-                .into_iter()
-                .map(|(zone, nat)| (zone.to_string(), nat.to_string()))
-                .collect(),
-            interface_endpoints: network.interface_endpoints().iter().map(|e| (e.to_string(), service(e))).collect(),
-            s3_endpoint_service: service("s3"),
-            egress_summary,
-            backend_port: BACKEND_PORT,
-            database_port: DATABASE_PORT,
-            flow_log_traffic_type: network.flow_log_traffic.terraform_value(),
         }
     }
 }
