@@ -17,6 +17,7 @@ pub mod layers;
 pub mod network;
 pub mod path;
 pub mod presets;
+pub mod scale;
 pub mod schema_check;
 pub mod service;
 pub mod settings;

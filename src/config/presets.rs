@@ -67,6 +67,32 @@ pub const PRESETS: &[Preset] = &[
         overlay: "service.night_scale_down.enabled = true\n",
         conflicts_with: &[],
     },
+    Preset {
+        name: "images-cdn",
+        summary: "an S3 bucket for images (Intelligent-Tiering) served through CloudFront with edge caching",
+        description: "Adds a private S3 bucket whose objects move to S3 Intelligent-Tiering, so images nobody \
+                      reads for 30 days cost less, and a CloudFront distribution that reads it through origin \
+                      access control and caches at the edge: image traffic leaves the ALB and is billed at \
+                      CloudFront's rates, within its monthly free tier first.",
+        overlay: "cdn.images = true\n",
+        conflicts_with: &[],
+    },
+    Preset {
+        name: "autoscaling-tuned",
+        summary: "target tracking tuned for cost: CPU 75%, memory 85%, scale-in after 2 minutes",
+        description: "Lets tasks run hotter before autoscaling adds one and removes idle ones sooner, so fewer \
+                      tasks run for the same load. Leaves less headroom for sudden spikes.",
+        overlay: "service.autoscaling.cpu_target = 75\nservice.autoscaling.memory_target = 85\nservice.autoscaling.scale_in_cooldown = 120\n",
+        conflicts_with: &["min-ecs"],
+    },
+    Preset {
+        name: "graviton",
+        summary: "ARM (Graviton) Fargate tasks, about 20% cheaper per vCPU and GB",
+        description: "Runs the backend on ARM64. The image must be built for linux/arm64 (Rust \
+                      cross-compiles to aarch64 easily); everything else stays the same.",
+        overlay: "service.architecture = \"arm64\"\n",
+        conflicts_with: &[],
+    },
 ];
 
 /// The preset with this name.

@@ -18,6 +18,7 @@ pub use super::data::{
 };
 pub use super::edge::{AlbSettings, DnsSettings, HealthCheckSettings, WafSettings};
 pub use super::network::{FlowLogTraffic, FlowLogs, NatMode, NetworkSettings, SubnetSettings};
+pub use super::scale::{CacheEngine, CacheSettings, CacheSubnets, CdnSettings, PriceClass, UsageSettings};
 pub use super::service::{AutoscalingSettings, CpuArchitecture, NightScaleDown, ServiceSettings};
 
 /// One environment of the architecture (`environments/<name>.toml`).
@@ -62,6 +63,12 @@ pub struct Settings {
     pub frontend: FrontendSettings,
     /// Alarms and notifications.
     pub monitoring: MonitoringSettings,
+    /// ElastiCache between the backend and the database.
+    pub cache: CacheSettings,
+    /// CloudFront for images and the API.
+    pub cdn: CdnSettings,
+    /// How the environment is used, for the cost estimate.
+    pub usage: UsageSettings,
     /// CloudWatch Logs settings shared by every log group of the environment.
     pub logs: LogSettings,
     /// Customer-managed KMS keys.
@@ -87,6 +94,9 @@ impl Default for Settings {
             backup: BackupSettings::default(),
             frontend: FrontendSettings::default(),
             monitoring: MonitoringSettings::default(),
+            cache: CacheSettings::default(),
+            cdn: CdnSettings::default(),
+            usage: UsageSettings::default(),
             logs: LogSettings::default(),
             kms: KmsSettings::default(),
         }

@@ -11,6 +11,7 @@ pub mod edge;
 pub mod names;
 pub mod network;
 pub mod region;
+pub mod scale;
 pub mod schedule;
 pub mod service;
 
@@ -19,9 +20,10 @@ use std::collections::BTreeMap;
 pub use data::{Backup, BackupCopy, Database, Frontend, Monitoring, Slack};
 pub use edge::{Alb, Dns, HealthCheck, Waf};
 pub use network::{Egress, NatLayout, Network, Zone};
+pub use scale::{Cache, Cdn};
 pub use service::{Autoscaling, NightSchedule, Service};
 
-use crate::config::{FieldPath, LoadedEnvironment, Preset, Settings, Stage, Tier, presets};
+use crate::config::{FieldPath, LoadedEnvironment, Preset, Settings, Stage, Tier, UsageSettings, presets};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 
 /// Resource names are `<project>-<environment>-<suffix>`; the longest suffix used for a name
@@ -57,6 +59,11 @@ pub struct Architecture {
     pub backup: Backup,
     pub frontend: Frontend,
     pub monitoring: Monitoring,
+    /// The cache, when the environment has one.
+    pub cache: Option<Cache>,
+    pub cdn: Cdn,
+    /// Usage assumptions, read only by the cost estimate.
+    pub usage: UsageSettings,
     pub logs: Logs,
     pub kms: Kms,
 }
@@ -177,6 +184,9 @@ impl Architecture {
         let backup = Backup::from_settings(&mut checks, settings);
         let frontend = Frontend::from_settings(&mut checks, settings);
         let monitoring = Monitoring::from_settings(&mut checks, settings);
+        let cache = Cache::from_settings(&mut checks, settings);
+        let cdn = Cdn::from_settings(settings);
+        let usage = scale::check_usage(&mut checks, &settings.usage);
         if !LOG_RETENTION_DAYS.contains(&settings.logs.retention_days) {
             checks.error(
                 &path("logs.retention_days"),
@@ -214,6 +224,9 @@ impl Architecture {
                 backup,
                 frontend,
                 monitoring,
+                cache,
+                cdn,
+                usage,
                 logs: Logs { retention_days: settings.logs.retention_days },
                 kms: Kms { deletion_window_days: settings.kms.deletion_window_days },
             }),
@@ -308,6 +321,12 @@ fn check_production_safeguards(checks: &mut Checks<'_>, settings: &Settings, mon
         !settings.backup.cross_region_copy,
         "copy their backups to a second region",
         "set `backup.cross_region_copy = true` and `backup.copy_region`",
+    );
+    require(
+        "cache.replicas",
+        settings.cache.enabled && settings.cache.replicas == 0,
+        "keep a cache replica in a second zone, for automatic failover",
+        "set `cache.replicas = 1` or more",
     );
     require(
         "monitoring.alarm_emails",

@@ -456,3 +456,45 @@ fn reserved_environment_variables_are_refused() {
         ["`NEXT_PUBLIC_API_URL` is set by infragen; remove it from `frontend.environment`"]
     );
 }
+
+#[test]
+fn caches_need_an_iam_capable_engine_and_a_known_node_type() {
+    assert_eq!(
+        dev_errors("[cache]\nengine_version = \"6.2\"\nnode_type = \"cache.t4g.smal\"\n"),
+        [
+            "`cache.engine_version` must be a redis version with IAM authentication (7.0, 7.1), found \"6.2\"",
+            "`cache.node_type` \"cache.t4g.smal\" is not a node type ElastiCache offers",
+        ]
+    );
+    assert_eq!(
+        errors("[cache]\nreplicas = 0\n"),
+        ["production environments keep a cache replica in a second zone, for automatic failover"]
+    );
+    let arch = build("stage = \"development\"\ntier = \"small\"\n").expect("valid");
+    assert_eq!(arch.cache, None, "the small tier has no cache");
+    let arch = build("tier = \"large\"\n").expect("valid");
+    assert_eq!(arch.cache.map(|c| (c.node_type, c.replicas)), Some(("cache.r7g.large".to_string(), 2)));
+    assert!(arch.cdn.api, "the large tier puts CloudFront in front of the API");
+}
+
+#[test]
+fn usage_assumptions_cannot_be_negative() {
+    assert_eq!(
+        dev_errors("[usage]\napi_data_out_gb = -1.0\n"),
+        ["`usage.api_data_out_gb` must be a number of 0 or more, found -1"]
+    );
+}
+
+#[test]
+fn declared_preset_conflicts_are_errors() {
+    let env = load_environment(
+        "dev",
+        SourceFile::new(
+            "environments/dev.toml",
+            "stage = \"development\"\npresets = [\"min-ecs\", \"autoscaling-tuned\"]\n",
+        ),
+        &Overrides::default(),
+    );
+    let diagnostics = env.expect_err("conflict");
+    assert_eq!(diagnostics.0[0].message, "presets `min-ecs` and `autoscaling-tuned` conflict; use one or the other");
+}
