@@ -27,6 +27,14 @@ pub enum Command {
     Show(ShowArgs),
     /// Write starter environment files for a new project.
     Init(InitArgs),
+    /// List the presets, what each does and what it saves in an environment.
+    Presets(PresetsArgs),
+    /// Estimate the monthly AWS bill of an environment, offline, by component.
+    Cost(CostArgs),
+    /// Draw the architecture of an environment.
+    Diagram(DiagramArgs),
+    /// Print the JSON Schema of environment files.
+    Schema(SchemaArgs),
 }
 
 /// Which environments to work on.
@@ -111,4 +119,63 @@ pub struct InitArgs {
     /// Overwrite existing environment files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// One environment, with per-run overrides.
+#[derive(Debug, Clone, Args)]
+pub struct EnvironmentArgs {
+    /// Environment name: the file `<environments>/<NAME>.toml`.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: String,
+    /// Directory of the environment files.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PresetsArgs {
+    /// Environment whose savings to estimate; without it, only the effects are listed.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Directory of the environment files.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArgs,
+    /// For each preset, the difference it makes against the same environment without it.
+    #[arg(long)]
+    pub compare: bool,
+    /// JSON for machines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagramFormat {
+    /// Mermaid flowchart (renders in GitHub pull requests and READMEs).
+    Mermaid,
+    /// Plain-text picture.
+    Ascii,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiagramArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: DiagramFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -81,6 +81,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         cli::Command::Gen(args) => commands::generate::run(args, out, err),
         cli::Command::Show(args) => commands::show::run(args, out, err),
         cli::Command::Init(args) => commands::init::run(args, out, err),
+        cli::Command::Presets(args) => commands::presets::run(args, out, err),
+        cli::Command::Cost(args) => commands::cost::run(args, out, err),
+        cli::Command::Diagram(args) => commands::diagram::run(args, out, err),
+        cli::Command::Schema(args) => commands::schema::run(args, out, err),
     };
     match result {
         Ok(exit) => exit,

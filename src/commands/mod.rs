@@ -1,7 +1,11 @@
 //! One module per subcommand; each is a thin layer over the library.
 
+pub mod cost;
+pub mod diagram;
 pub mod generate;
 pub mod init;
+pub mod presets;
+pub mod schema;
 pub mod show;
 
 use std::io::Write;
@@ -34,6 +38,13 @@ pub(crate) fn load_all(
         }
     }
     if problems.is_empty() { Ok(environments) } else { Err(Error::Invalid(Diagnostics(problems))) }
+}
+
+/// Loads and validates one environment with its overrides, printing warnings to `err`.
+pub(crate) fn load_one(args: &crate::cli::EnvironmentArgs, err: &mut dyn Write) -> Result<Environment, Error> {
+    let workspace = Workspace::new(&args.environments);
+    let mut environments = load_all(&workspace, std::slice::from_ref(&args.env), &args.overrides.overrides(), err)?;
+    environments.pop().ok_or_else(|| Error::Internal("no environment was loaded".into()))
 }
 
 pub(crate) fn write_line(stream: &mut dyn Write, text: &str) -> Result<(), Error> {
