@@ -60,7 +60,7 @@ fn a_preset_switched_off_for_one_run_changes_the_network() {
 
 #[test]
 fn show_prints_each_value_with_its_origin() {
-    let test = Test::with_shipped_environments();
+    let test = Test::with_fixture_environments();
     let output = test.run_args(&["show", "--env", "dev"]).status(0);
     let line = |needle: &str| output.stdout.lines().find(|l| l.starts_with(needle)).unwrap_or_default().to_string();
     assert!(line("nat = \"none\"").ends_with("# preset no-nat"), "{}", output.stdout);
@@ -83,6 +83,7 @@ fn init_writes_starter_files_that_generate() {
     let dev = test.read("environments/dev.toml");
     assert!(dev.contains("project = \"shop\""), "{dev}");
     assert!(dev.contains("# Project name: the first part of every resource name"), "{dev}");
+    assert!(test.read("environments/schema.json").contains("\"title\": \"infragen environment\""));
     test.run_args(&["gen", "--all"]).status(0);
     assert!(test.read("generated/prod/backend.tf").contains("bucket       = \"shop-tfstate-ap-northeast-1\""));
     test.run_args(&["init"]).status(2).stderr_contains("already exists; pass --force");

@@ -198,3 +198,18 @@ fn an_unwritable_output_is_an_io_error() {
     let output = test.run_args(&["gen", "--all"]).status(3);
     assert!(output.stderr.starts_with("error: generated"), "{}", output.stderr);
 }
+
+#[test]
+fn environments_sharing_a_zone_need_their_own_names() {
+    let test = Test::with_fixture_environments();
+    test.write(
+        "environments/dev.toml",
+        &test.read("environments/dev.toml").replace("api_record = \"api-dev\"", "api_record = \"api\""),
+    );
+    let output = test.run_args(&["gen", "--all"]).status(2);
+    assert!(
+        output.stderr.starts_with("error: environments/dev.toml and environments/prod.toml both create api.example.com in the zone example.com"),
+        "{}",
+        output.stderr
+    );
+}

@@ -10,12 +10,12 @@ use toml::{Table, Value};
 
 use super::write_line;
 use crate::cli::InitArgs;
-use crate::config::{Settings, Tier, settings_schema};
+use crate::config::{Settings, settings_schema};
 use crate::model::names::{check_domain_name, check_resource_name_part};
 use crate::{Error, Exit};
 
-/// The presets a development environment starts with: the seed's cost savings.
-pub const DEV_PRESETS: &[&str] = &["no-nat"];
+/// The presets a development environment starts with: the seed's five cost savings.
+pub const DEV_PRESETS: &[&str] = &["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"];
 
 pub fn run(args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
     let project = args.project.clone().unwrap_or_else(|| Settings::default().project);
@@ -40,6 +40,10 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result
         write_file(&path, text)?;
         write_line(out, &format!("wrote {}", path.display()))?;
     }
+    // The files point editors at the schema, which therefore lives beside them.
+    let schema = dir.join("schema.json");
+    write_file(&schema, &super::schema::schema_json()?)?;
+    write_line(out, &format!("wrote {}", schema.display()))?;
     write_line(out, "next: review them, then run `infragen gen --all`")?;
     Ok(Exit::Success)
 }
@@ -48,52 +52,88 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     fs::write(path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
 }
 
-/// The starter file of one environment.
+/// The starter file of one environment: the values that make it this environment, set;
+/// every other setting listed as a comment with its built-in default and description, so
+/// that the tier and the presets stay in charge of what they set.
 pub fn starter(environment: &str, project: &str, zone: &str) -> Result<String, Error> {
-    let mut settings = Settings { project: project.to_string(), ..Settings::default() };
-    settings.dns.zone = zone.to_string();
-    settings.state.bucket = Some(format!("{project}-tfstate-{}", settings.region));
+    let defaults = Table::try_from(Settings::default()).map_err(|e| Error::Internal(e.to_string()))?;
+    let region = Settings::default().region;
+    let mut explicit = format!(
+        "project = {}\nregion = {}\nstate.bucket = {}\ndns.zone = {}\nfrontend.repository = {}\nmonitoring.alarm_emails = [{}]\n",
+        Value::from(project),
+        Value::from(region.as_str()),
+        Value::from(format!("{project}-tfstate-{region}")),
+        Value::from(zone),
+        Value::from(format!("https://github.com/example/{project}-web")),
+        Value::from(format!("ops@{zone}")),
+    );
     let intro = if environment == "dev" {
-        settings.presets = DEV_PRESETS.iter().map(|p| p.to_string()).collect();
-        settings.logs.retention_days = 30;
-        settings.kms.deletion_window_days = 7;
-        "Development: the smallest tier and the seed's cost-saving presets."
+        let presets: Vec<String> = DEV_PRESETS.iter().map(|p| Value::from(*p).to_string()).collect();
+        explicit.push_str(&format!(
+            "stage = \"development\"\ntier = \"small\"\npresets = [{}]\n\
+             dns.api_record = \"api-dev\"\ndns.frontend_record = \"dev\"\ncdn.images_record = \"images-dev\"\n\
+             alb.deletion_protection = false\ndatabase.deletion_protection = false\ndatabase.skip_final_snapshot = true\n\
+             database.backup_retention_days = 7\nbackup.retention_days = 7\nbackup.cross_region_copy = false\n\
+             frontend.branch = \"develop\"\nkms.deletion_window_days = 7\n",
+            presets.join(", ")
+        ));
+        "Development: the smallest tier and the seed's five cost-saving presets."
     } else {
-        settings.tier = Tier::Medium;
-        "Production: Multi-AZ, a NAT gateway per zone, long log retention."
+        explicit.push_str("stage = \"production\"\ntier = \"medium\"\n");
+        "Production: Multi-AZ, a NAT gateway per zone, backups copied to a second region."
     };
-    let table = Table::try_from(&settings).map_err(|e| Error::Internal(e.to_string()))?;
+    let explicit: Table = toml::from_str(&explicit).map_err(|e| Error::Internal(e.to_string()))?;
     let mut text = format!(
-        "# The `{environment}` environment of {project}. {intro}\n# Every value below is a built-in default unless said otherwise; `infragen show --env {environment}`\n# prints where each resolved value comes from.\n"
+        "#:schema ./schema.json\n# The `{environment}` environment of {project}. {intro}\n#\n\
+         # Uncommented values make this environment what it is. Commented lines show the built-in\n\
+         # default of every other setting; the scale tier and the presets change some of them.\n\
+         # `infragen show --env {environment}` prints every resolved value and where it comes from.\n"
     );
     let root = settings_schema();
-    write_table(&mut text, root, root, &table, "");
+    write_table(&mut text, root, root, &defaults, &explicit, "");
     Ok(text)
 }
 
-fn write_table(text: &mut String, root: &Schema, schema: &Schema, table: &Table, prefix: &str) {
+fn write_table(text: &mut String, root: &Schema, schema: &Schema, defaults: &Table, explicit: &Table, prefix: &str) {
     let schema = resolve(root, schema);
     let properties = schema.get("properties");
-    for (key, value) in table {
-        if matches!(value, Value::Table(t) if !t.is_empty()) {
+    let is_section = |value: &Value| matches!(value, Value::Table(t) if !t.is_empty());
+    // Keys in the order of the defaults, then values only the starter sets (optional fields).
+    let mut keys: Vec<&String> = defaults.keys().collect();
+    keys.extend(explicit.keys().filter(|k| !defaults.contains_key(*k)));
+    for key in &keys {
+        let (default, set) = (defaults.get(*key), explicit.get(*key));
+        if default.is_some_and(is_section) || set.is_some_and(is_section) {
             continue;
         }
-        let property = properties.and_then(|p| p.get(key));
+        let property = properties.and_then(|p| p.get(key.as_str()));
         text.push('\n');
         comment(text, property.and_then(|p| description(root, p)));
-        text.push_str(&format!("{key} = {value}\n"));
+        match (set, default) {
+            (Some(value), _) => text.push_str(&format!("{key} = {value}\n")),
+            (None, Some(value)) => text.push_str(&format!("# {key} = {value}\n")),
+            (None, None) => {}
+        }
     }
-    for (key, value) in table {
-        let Value::Table(inner) = value else { continue };
-        if inner.is_empty() {
+    for key in &keys {
+        let empty = Table::new();
+        let default = match defaults.get(*key) {
+            Some(Value::Table(t)) if !t.is_empty() => t,
+            _ => &empty,
+        };
+        let set = match explicit.get(*key) {
+            Some(Value::Table(t)) => t,
+            _ => &empty,
+        };
+        if default.is_empty() && set.is_empty() {
             continue;
         }
-        let property = properties.and_then(|p| p.get(key)).unwrap_or(&Schema::Null);
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let property = properties.and_then(|p| p.get(key.as_str())).unwrap_or(&Schema::Null);
+        let path = if prefix.is_empty() { (*key).clone() } else { format!("{prefix}.{key}") };
         text.push('\n');
         comment(text, description(root, property));
         text.push_str(&format!("[{path}]\n"));
-        write_table(text, root, property, inner, &path);
+        write_table(text, root, property, default, set, &path);
     }
 }
 

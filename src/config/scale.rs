@@ -73,6 +73,8 @@ pub struct CdnSettings {
     /// CloudFront in front of the API, with the load balancer reachable only from
     /// CloudFront; the large tier switches it on.
     pub api: bool,
+    /// Name of the images record under the DNS zone: `images` gives `images.example.com`.
+    pub images_record: String,
     /// Edge locations used: `PriceClass_100` (North America, Europe), `PriceClass_200`
     /// (adds Asia, incl. Japan) or `PriceClass_All`.
     pub price_class: PriceClass,
@@ -80,7 +82,12 @@ pub struct CdnSettings {
 
 impl Default for CdnSettings {
     fn default() -> Self {
-        CdnSettings { images: false, api: false, price_class: PriceClass::PriceClass200 }
+        CdnSettings {
+            images: false,
+            api: false,
+            images_record: "images".into(),
+            price_class: PriceClass::PriceClass200,
+        }
     }
 }
 

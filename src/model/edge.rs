@@ -13,6 +13,11 @@ pub struct Dns {
     pub frontend_domain: String,
     /// The frontend's record under the zone, e.g. `www`.
     pub frontend_record: String,
+    /// The images' full name, e.g. `images.example.com` (served only with the images CDN).
+    pub images_domain: String,
+    /// With CloudFront in front of the API, the name CloudFront reaches the load balancer
+    /// at: `origin-` and the API's record, e.g. `origin-api.example.com`.
+    pub api_origin_domain: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,19 +86,39 @@ impl Dns {
         };
         let api_domain = record("api_record", &raw.api_record);
         let frontend_domain = record("frontend_record", &raw.frontend_record);
-        if raw.api_record == raw.frontend_record {
+        let images_record = &settings.cdn.images_record;
+        let images_domain = format!("{images_record}.{zone}");
+        if images_record.is_empty() || !images_record.split('.').all(|l| names::check_dns_label(l).is_ok()) {
             checks.error(
-                &path("dns.frontend_record"),
-                format!("`dns.frontend_record` and `dns.api_record` are both \"{}\"; the frontend and the API need names of their own", raw.api_record),
+                &path("cdn.images_record"),
+                format!(
+                    "`cdn.images_record` must be one or more DNS labels (lowercase letters, digits, hyphens), found \"{images_record}\""
+                ),
                 None,
             );
         }
+        let records = [
+            ("dns.api_record", &raw.api_record),
+            ("dns.frontend_record", &raw.frontend_record),
+            ("cdn.images_record", images_record),
+        ];
+        for (i, (field, name)) in records.iter().enumerate() {
+            if let Some((other, _)) = records[..i].iter().find(|(_, n)| n == name) {
+                checks.error(
+                    &path(field),
+                    format!("`{field}` and `{other}` are both \"{name}\"; every record needs a name of its own"),
+                    None,
+                );
+            }
+        }
         Dns {
+            api_origin_domain: format!("origin-{}.{zone}", raw.api_record),
             zone,
             create_zone: raw.create_zone,
             api_domain,
             frontend_domain,
             frontend_record: raw.frontend_record.clone(),
+            images_domain,
         }
     }
 }

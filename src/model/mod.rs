@@ -234,6 +234,21 @@ impl Architecture {
         }
     }
 
+    /// Every name this environment creates in its DNS zone, with the setting it comes from.
+    pub fn record_names(&self) -> Vec<(&'static str, &str)> {
+        let mut names = vec![
+            ("dns.api_record", self.dns.api_domain.as_str()),
+            ("dns.frontend_record", self.dns.frontend_domain.as_str()),
+        ];
+        if self.cdn.images {
+            names.push(("cdn.images_record", self.dns.images_domain.as_str()));
+        }
+        if self.cdn.api {
+            names.push(("dns.api_record (as the CloudFront origin)", self.dns.api_origin_domain.as_str()));
+        }
+        names
+    }
+
     /// Whether the named preset is switched on.
     pub fn uses_preset(&self, name: &str) -> bool {
         self.presets.iter().any(|p| p.name == name)

@@ -309,9 +309,7 @@ fn record_names_must_be_valid_under_the_zone() {
     );
     assert_eq!(
         dev_errors("[dns]\napi_record = \"www\"\n"),
-        [
-            "`dns.frontend_record` and `dns.api_record` are both \"www\"; the frontend and the API need names of their own"
-        ]
+        ["`dns.frontend_record` and `dns.api_record` are both \"www\"; every record needs a name of its own"]
     );
     let arch =
         build("stage = \"development\"\n[dns]\nzone = \"example.org\"\napi_record = \"api.dev\"\n").expect("valid");
