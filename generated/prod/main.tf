@@ -33,6 +33,7 @@ module "network" {
 
   backend_port  = 8000
   database_port = 5432
+  cache_port    = 6379
 
   flow_log_traffic_type = "ALL"
   log_retention_days    = 365
@@ -162,7 +163,30 @@ module "ecs" {
   database_resource_id = module.rds.resource_id
   database_secret_arns = module.rds.master_user_secret_arns
 
+  cache_host                  = module.cache.primary_endpoint_address
+  cache_port                  = module.cache.port
+  cache_username              = module.cache.backend_user_name
+  cache_replication_group_arn = module.cache.replication_group_arn
+  cache_user_arn              = module.cache.backend_user_arn
+
   data_kms_key_arn   = module.kms.data_key_arn
+  log_retention_days = 365
+  logs_kms_key_arn   = module.kms.logs_key_arn
+}
+
+module "cache" {
+  source = "./modules/cache"
+
+  name                    = "acme-prod"
+  engine                  = "redis"
+  engine_version          = "7.1"
+  node_type               = "cache.t4g.small"
+  port                    = 6379
+  subnet_ids              = module.network.cache_subnet_ids
+  security_group_id       = module.network.cache_security_group_id
+  kms_key_arn             = module.kms.data_key_arn
+  snapshot_retention_days = 1
+
   log_retention_days = 365
   logs_kms_key_arn   = module.kms.logs_key_arn
 }

@@ -10,6 +10,11 @@ output "frontend_url" {
   value       = "https://www.example.com"
 }
 
+output "cache_address" {
+  description = "Host name of the cache's primary (reachable from the backend only)."
+  value       = module.cache.primary_endpoint_address
+}
+
 output "alb_dns_name" {
   description = "DNS name of the load balancer."
   value       = module.alb.dns_name

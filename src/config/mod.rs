@@ -198,17 +198,24 @@ fn flag_layer(assignment: &str) -> Result<(SourceFile, Layer), Vec<Diagnostic>> 
     }
     let literal = format!("{field} = {value}");
     let quoted = format!("{field} = {}", Value::String(value.to_string()));
+    // VALUE as TOML first; if that does not parse, or parses into the wrong type where a
+    // string would do (`cache.engine_version=8.0`), as a string.
+    let mut first_errors = None;
     for text in [literal, quoted] {
         let Ok(document) = DeTable::parse(&text) else { continue };
         let source = SourceFile::new(format!("--set {assignment}"), text.clone());
         let errors = structure_errors(&source, &document);
         if !errors.is_empty() {
-            return Err(errors);
+            first_errors.get_or_insert(errors);
+            continue;
         }
         return match Layer::from_document(LayerKind::Flag(source.name.clone()), document.get_ref()) {
             Ok(layer) => Ok((source, layer)),
             Err(e) => Err(vec![Diagnostic::error(e.to_string()).at(Some(source.locate(e.span)))]),
         };
+    }
+    if let Some(errors) = first_errors {
+        return Err(errors);
     }
     Err(usage())
 }

@@ -133,6 +133,10 @@ fn set_flags_take_toml_or_bare_strings_and_are_checked() {
     let env = load("", &flags).expect("loads");
     assert_eq!(env.settings.network.azs, ["ap-northeast-1a", "ap-northeast-1d"]);
 
+    // A value that parses as another TOML type is taken as a string where a string is due.
+    let flags = Overrides { set: vec!["database.engine_version=17".into()], ..Overrides::default() };
+    assert_eq!(load("", &flags).expect("loads").settings.database.engine_version, "17");
+
     let flags = Overrides { set: vec!["network.nta=none".into(), "novalue".into()], ..Overrides::default() };
     assert_eq!(
         messages(load("", &flags)),

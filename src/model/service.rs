@@ -45,8 +45,20 @@ pub struct NightSchedule {
 }
 
 /// Environment variables infragen sets on the container itself.
-pub const RESERVED_ENVIRONMENT: [&str; 6] =
-    ["PORT", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_PASSWORD"];
+pub const RESERVED_ENVIRONMENT: [&str; 12] = [
+    "PORT",
+    "DATABASE_HOST",
+    "DATABASE_PORT",
+    "DATABASE_NAME",
+    "DATABASE_USERNAME",
+    "DATABASE_PASSWORD",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_USERNAME",
+    "REDIS_TLS",
+    "IMAGES_BUCKET",
+    "IMAGES_URL",
+];
 
 /// The memory sizes (MiB) Fargate accepts for each CPU size (Linux, platform 1.4).
 pub fn fargate_memory_choices(cpu: u32) -> Option<Vec<u32>> {

@@ -11,8 +11,17 @@ pub struct DnsContext {
     pub create_zone: bool,
     pub api_domain: String,
     pub frontend_domain: String,
+    pub images_domain: String,
+    pub api_origin_domain: String,
     pub api_url: String,
     pub frontend_url: String,
+    pub images_url: String,
+    /// CloudFront serves the API; the load balancer answers at `api_origin_domain` only.
+    pub api_cdn: bool,
+    /// CloudFront serves images at `images_domain`.
+    pub images_cdn: bool,
+    /// Some CloudFront distribution needs a certificate, which must come from us-east-1.
+    pub needs_cdn_certificate: bool,
 }
 
 impl DnsContext {
@@ -23,8 +32,14 @@ impl DnsContext {
             create_zone: dns.create_zone,
             api_domain: dns.api_domain.clone(),
             frontend_domain: dns.frontend_domain.clone(),
+            images_domain: dns.images_domain.clone(),
+            api_origin_domain: dns.api_origin_domain.clone(),
             api_url: format!("https://{}", dns.api_domain),
             frontend_url: format!("https://{}", dns.frontend_domain),
+            images_url: format!("https://{}", dns.images_domain),
+            api_cdn: arch.cdn.api,
+            images_cdn: arch.cdn.images,
+            needs_cdn_certificate: arch.cdn.api || arch.cdn.images,
         }
     }
 }

@@ -8,6 +8,7 @@
 mod data;
 mod edge;
 mod network;
+mod scale;
 mod service;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use serde::Serialize;
 pub use data::{AmplifyContext, BackupContext, MonitoringContext, RdsContext};
 pub use edge::{AlbContext, DnsContext, WafContext};
 pub use network::NetworkContext;
+pub use scale::{CacheContext, CdnContext};
 pub use service::EcsContext;
 
 use crate::config::Stage;
@@ -68,6 +70,9 @@ pub struct EnvironmentContext {
     pub backup: BackupContext,
     pub amplify: AmplifyContext,
     pub monitoring: MonitoringContext,
+    /// The cache, when the environment has one.
+    pub cache: Option<CacheContext>,
+    pub cdn: CdnContext,
     pub logs: LogsContext,
     pub log_retention_days_allowed: Vec<u32>,
     /// The modules of this root, in the order main.tf calls them.
@@ -84,6 +89,8 @@ pub struct StateContext {
 #[derive(Debug, Clone, Serialize)]
 pub struct KmsContext {
     pub deletion_window_days: u32,
+    /// The services that may use the data key, by their service name (`rds`, ...).
+    pub data_key_services: Vec<&'static str>,
     /// Why the IAM checks of a key policy do not apply, for the checkov skip comments.
     pub key_policy_skip_reason: &'static str,
 }
@@ -103,7 +110,8 @@ pub struct ModuleSummary {
     pub summary: &'static str,
 }
 
-/// The modules, in the order main.tf calls them, with the summary the root README gives.
+/// Every module, in the order main.tf calls them, with the summary the root README gives.
+/// [`EnvironmentContext::new`] keeps those the environment has.
 pub const MODULES: &[ModuleSummary] = &[
     ModuleSummary { name: "kms", summary: "customer-managed KMS keys per purpose (logs, data, alarms), rotation on" },
     ModuleSummary {
@@ -126,6 +134,18 @@ pub const MODULES: &[ModuleSummary] = &[
     ModuleSummary {
         name: "ecs",
         summary: "ECR, Fargate cluster, task definition and service behind the ALB, least-privilege roles, autoscaling",
+    },
+    ModuleSummary {
+        name: "cache",
+        summary: "ElastiCache replication group with IAM authentication, encrypted at rest and in transit",
+    },
+    ModuleSummary {
+        name: "images",
+        summary: "S3 bucket for images (Intelligent-Tiering) behind CloudFront with origin access control",
+    },
+    ModuleSummary {
+        name: "api_cdn",
+        summary: "CloudFront in front of the API; the load balancer takes CloudFront only",
     },
     ModuleSummary { name: "backup", summary: "AWS Backup vault, daily plan and selection of the database" },
     ModuleSummary { name: "amplify", summary: "Amplify Hosting app, branch and domain for the Next.js frontend" },
@@ -169,6 +189,7 @@ impl EnvironmentContext {
             },
             kms: KmsContext {
                 deletion_window_days: arch.kms.deletion_window_days,
+                data_key_services: data_key_services(arch),
                 key_policy_skip_reason: KEY_POLICY_SKIP_REASON,
             },
             network: NetworkContext::new(arch),
@@ -180,6 +201,8 @@ impl EnvironmentContext {
             backup: BackupContext::new(arch),
             amplify: AmplifyContext::new(arch),
             monitoring: MonitoringContext::new(arch),
+            cache: arch.cache.as_ref().map(|cache| CacheContext::new(arch, cache)),
+            cdn: CdnContext::new(arch),
             logs: LogsContext {
                 retention_days: arch.logs.retention_days,
                 short_retention_reason: (arch.logs.retention_days < 365).then(|| {
@@ -191,9 +214,30 @@ impl EnvironmentContext {
                 }),
             },
             log_retention_days_allowed: LOG_RETENTION_DAYS.to_vec(),
-            modules: MODULES.to_vec(),
+            modules: MODULES.iter().filter(|m| has_module(arch, m.name)).cloned().collect(),
         }
     }
+}
+
+/// Whether the environment has the module: the cache and the CloudFront modules are there
+/// only when the model asks for them.
+fn has_module(arch: &Architecture, name: &str) -> bool {
+    match name {
+        "cache" => arch.cache.is_some(),
+        "images" => arch.cdn.images,
+        "api_cdn" => arch.cdn.api,
+        _ => true,
+    }
+}
+
+/// The services the data key's policy lets principals of the account use it through.
+fn data_key_services(arch: &Architecture) -> Vec<&'static str> {
+    let mut services = vec!["backup", "ecr", "rds", "secretsmanager"];
+    if arch.cache.is_some() {
+        services.push("elasticache");
+    }
+    services.sort_unstable();
+    services
 }
 
 /// The context of the bootstrap root (the state bucket).

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::DATABASE_PORT;
+use crate::config::CacheSubnets;
 use crate::model::{Architecture, Egress, NatLayout, Zone};
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +25,15 @@ pub struct NetworkContext {
     pub backend_port: u16,
     pub database_port: u16,
     pub flow_log_traffic_type: &'static str,
+    /// The load balancer takes traffic from CloudFront only.
+    pub api_cdn: bool,
+    pub has_cache: bool,
+    pub cache_in_database_subnets: bool,
+    pub cache_port: u16,
 }
+
+/// The port Redis and Valkey listen on.
+pub const CACHE_PORT: u16 = 6379;
 
 impl NetworkContext {
     pub fn new(arch: &Architecture) -> Self {
@@ -58,6 +67,10 @@ impl NetworkContext {
             backend_port: arch.service.port,
             database_port: DATABASE_PORT,
             flow_log_traffic_type: network.flow_log_traffic.terraform_value(),
+            api_cdn: arch.cdn.api,
+            has_cache: arch.cache.is_some(),
+            cache_in_database_subnets: arch.cache.as_ref().is_some_and(|c| c.subnets == CacheSubnets::Database),
+            cache_port: CACHE_PORT,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct EcsContext {
     /// The ECR repository is emptied by `terraform destroy` where the environment may be
     /// torn down (development), never in production.
     pub force_delete_repository: bool,
+    /// The application needs AWS permissions of its own (database or cache IAM
+    /// authentication, the images bucket).
+    pub task_role_statements: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +82,7 @@ impl EcsContext {
                 timezone: night.timezone.clone(),
             }),
             force_delete_repository: arch.stage == crate::config::Stage::Development,
+            task_role_statements: arch.database.iam_authentication || arch.cache.is_some() || arch.cdn.images,
         }
     }
 }

@@ -6,7 +6,7 @@ output "zone_id" {
 }
 
 output "certificate_arn" {
-  description = "ARN of the API's certificate, once ACM has validated it."
+  description = "ARN of the load balancer's certificate, once ACM has validated it."
   value       = aws_acm_certificate_validation.api.certificate_arn
 }
 

@@ -173,9 +173,9 @@ resource "aws_iam_role" "task" {
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
 }
 
-# With IAM database authentication the backend can connect as the database user with a
-# short-lived token instead of the password.
 data "aws_iam_policy_document" "task" {
+  # With IAM database authentication the backend can connect as the database user with
+  # a short-lived token instead of the password.
   statement {
     sid       = "ConnectToDatabase"
     actions   = ["rds-db:connect"]
@@ -184,7 +184,7 @@ data "aws_iam_policy_document" "task" {
 }
 
 resource "aws_iam_role_policy" "task" {
-  name   = "connect-to-database"
+  name   = "backend-application"
   role   = aws_iam_role.task.id
   policy = data.aws_iam_policy_document.task.json
 }

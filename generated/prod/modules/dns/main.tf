@@ -15,9 +15,10 @@ locals {
 }
 
 ################################################################################
-# Certificate of the API, validated through DNS
+# Certificates, validated through DNS
 ################################################################################
 
+# The load balancer's certificate.
 resource "aws_acm_certificate" "api" {
   domain_name       = var.api_domain_name
   validation_method = "DNS"
@@ -29,20 +30,25 @@ resource "aws_acm_certificate" "api" {
 }
 
 locals {
-  # ACM names one CNAME per domain to prove control of it. The records are keyed by the
-  # domain names, which are known when planning, so their addresses are too.
-  validation_options = {
-    for option in aws_acm_certificate.api.domain_validation_options : option.domain_name => option
-  }
+  # The names each certificate covers. ACM asks for one CNAME per name, the same one for
+  # a name in several certificates of an account, so each record is created once.
+  api_certificate_names = [
+    var.api_domain_name,
+  ]
+
+  # Keyed by the names, which are known when planning, so the records' addresses are too.
+  validation_options = merge(
+    { for option in aws_acm_certificate.api.domain_validation_options : option.domain_name => option },
+  )
 }
 
 resource "aws_route53_record" "certificate_validation" {
-  for_each = toset([var.api_domain_name])
+  for_each = toset(concat(local.api_certificate_names))
 
   zone_id         = local.zone_id
   allow_overwrite = true
   ttl             = 60
-  # ACM always returns an option for each domain of the certificate; the fallbacks only
+  # ACM always returns an option for each name of a certificate; the fallbacks only
   # serve plans against a mocked provider, which returns none.
   name    = try(local.validation_options[each.key].resource_record_name, "_validation.${each.key}")
   type    = try(local.validation_options[each.key].resource_record_type, "CNAME")
@@ -51,11 +57,11 @@ resource "aws_route53_record" "certificate_validation" {
 
 resource "aws_acm_certificate_validation" "api" {
   certificate_arn         = aws_acm_certificate.api.arn
-  validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
+  validation_record_fqdns = [for name in local.api_certificate_names : aws_route53_record.certificate_validation[name].fqdn]
 }
 
 ################################################################################
-# The API's name, an alias of the load balancer
+# Names
 ################################################################################
 
 # AAAA answers once the load balancer is dual-stack; until then only A resolves.

@@ -21,11 +21,11 @@ variable "api_domain_name" {
 }
 
 variable "alb_dns_name" {
-  description = "DNS name of the load balancer the API record points at."
+  description = "DNS name of the load balancer."
   type        = string
 }
 
 variable "alb_zone_id" {
-  description = "Hosted zone ID of the load balancer (for the alias records)."
+  description = "Hosted zone ID of the load balancer (for alias records)."
   type        = string
 }

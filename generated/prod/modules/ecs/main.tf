@@ -14,6 +14,11 @@ locals {
     DATABASE_PORT     = tostring(var.database_port)
     DATABASE_NAME     = var.database_name
     DATABASE_USERNAME = var.database_username
+    # The cache speaks TLS and takes an IAM token of the task role as the user's password.
+    REDIS_HOST     = var.cache_host
+    REDIS_PORT     = tostring(var.cache_port)
+    REDIS_USERNAME = var.cache_username
+    REDIS_TLS      = "true"
   })
 }
 
@@ -171,18 +176,25 @@ resource "aws_iam_role" "task" {
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
 }
 
-# With IAM database authentication the backend can connect as the database user with a
-# short-lived token instead of the password.
 data "aws_iam_policy_document" "task" {
+  # With IAM database authentication the backend can connect as the database user with
+  # a short-lived token instead of the password.
   statement {
     sid       = "ConnectToDatabase"
     actions   = ["rds-db:connect"]
     resources = ["arn:${data.aws_partition.current.partition}:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${var.database_resource_id}/${var.database_username}"]
   }
+
+  # IAM authentication to the cache, as its backend user only.
+  statement {
+    sid       = "ConnectToCache"
+    actions   = ["elasticache:Connect"]
+    resources = [var.cache_replication_group_arn, var.cache_user_arn]
+  }
 }
 
 resource "aws_iam_role_policy" "task" {
-  name   = "connect-to-database"
+  name   = "backend-application"
   role   = aws_iam_role.task.id
   policy = data.aws_iam_policy_document.task.json
 }

@@ -200,6 +200,31 @@ variable "database_secret_arns" {
   type        = list(string)
 }
 
+variable "cache_host" {
+  description = "Host name of the cache's primary."
+  type        = string
+}
+
+variable "cache_port" {
+  description = "Port of the cache."
+  type        = number
+}
+
+variable "cache_username" {
+  description = "Cache user the backend connects as, with IAM authentication."
+  type        = string
+}
+
+variable "cache_replication_group_arn" {
+  description = "ARN of the cache's replication group, for elasticache:Connect."
+  type        = string
+}
+
+variable "cache_user_arn" {
+  description = "ARN of the backend's cache user, for elasticache:Connect."
+  type        = string
+}
+
 variable "data_kms_key_arn" {
   description = "ARN of the KMS key of the repository and the database secret."
   type        = string

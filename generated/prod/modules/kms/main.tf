@@ -71,7 +71,7 @@ resource "aws_kms_alias" "logs" {
 
 ################################################################################
 # data: RDS storage and Performance Insights, the database's master secret in
-# Secrets Manager, the AWS Backup vault, the ECR repository
+# Secrets Manager, the AWS Backup vault, the ECR repository, the cache
 ################################################################################
 
 data "aws_iam_policy_document" "data" {
@@ -116,6 +116,7 @@ data "aws_iam_policy_document" "data" {
       values = [
         "backup.${var.region}.amazonaws.com",
         "ecr.${var.region}.amazonaws.com",
+        "elasticache.${var.region}.amazonaws.com",
         "rds.${var.region}.amazonaws.com",
         "secretsmanager.${var.region}.amazonaws.com",
       ]

@@ -50,6 +50,16 @@ output "database_security_group_id" {
   value       = aws_security_group.database.id
 }
 
+output "cache_security_group_id" {
+  description = "Security group of the cache: its port from the backend only."
+  value       = aws_security_group.cache.id
+}
+
+output "cache_subnet_ids" {
+  description = "IDs of the subnets the cache lives in, one per zone."
+  value       = [for subnet in aws_subnet.database : subnet.id]
+}
+
 output "nat_public_ips" {
   description = "Public IPs of the NAT gateways, e.g. for allow lists of services the backend calls."
   value       = [for eip in aws_eip.nat : eip.public_ip]

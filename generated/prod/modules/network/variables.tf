@@ -90,6 +90,16 @@ variable "database_port" {
   }
 }
 
+variable "cache_port" {
+  description = "Port of the cache; the backend reaches it on this port only."
+  type        = number
+
+  validation {
+    condition     = var.cache_port >= 1 && var.cache_port <= 65535
+    error_message = "cache_port must be a TCP port, 1 to 65535."
+  }
+}
+
 variable "flow_log_traffic_type" {
   description = "Traffic the VPC flow log records: ALL, ACCEPT or REJECT."
   type        = string
