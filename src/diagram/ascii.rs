@@ -27,6 +27,11 @@ const BESIDE_GAP: usize = 5;
 const ROW_GAP: usize = 3;
 /// The widest box under the VPC.
 const OPERATIONS_BOX: usize = 40;
+/// The columns beside the request path above the VPC, (centre, widest box): the images
+/// CDN and the frontend when there is an images CDN, else the frontend alone.
+const IMAGES_COLUMN: (usize, usize) = (56, 24);
+const FRONTEND_BESIDE_IMAGES: (usize, usize) = (82, 24);
+const FRONTEND_ALONE: (usize, usize) = (70, 40);
 
 /// A column of boxes above the VPC, linked top to bottom.
 struct Column<'p> {
@@ -67,13 +72,14 @@ fn columns(picture: &Picture) -> Vec<Column<'_>> {
     let api = Column { center: PATH_X, max_width: PATH_BOX, nodes: api, label: label(&picture.api_dns) };
     let frontend_nodes = vec![&picture.frontend_dns, &picture.amplify];
     let frontend_label = label(&picture.frontend_dns);
+    let column = |(center, max_width): (usize, usize), nodes, label| Column { center, max_width, nodes, label };
     match &picture.images {
         Some(images) => vec![
             api,
-            Column { center: 56, max_width: 24, nodes: vec![&images.cdn, &images.bucket], label: label(&images.cdn) },
-            Column { center: 82, max_width: 24, nodes: frontend_nodes, label: frontend_label },
+            column(IMAGES_COLUMN, vec![&images.cdn, &images.bucket], label(&images.cdn)),
+            column(FRONTEND_BESIDE_IMAGES, frontend_nodes, frontend_label),
         ],
-        None => vec![api, Column { center: 70, max_width: 40, nodes: frontend_nodes, label: frontend_label }],
+        None => vec![api, column(FRONTEND_ALONE, frontend_nodes, frontend_label)],
     }
 }
 

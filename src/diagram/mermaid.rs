@@ -36,7 +36,7 @@ pub fn render(picture: &Picture) -> String {
     open_subgraph(&mut out, 1, "vpc", &[picture.vpc_title.as_str()]);
     let mut public = vec![&picture.alb];
     if let EgressPicture::NatGateways { gateways, .. } = &picture.egress {
-        public.extend(gateways.iter().map(|(gateway, _)| gateway));
+        public.extend(gateways.iter().map(|gateway| &gateway.node));
     }
     public.push(&picture.internet_gateway);
     tier(&mut out, &picture.public, &public);

@@ -11,7 +11,9 @@ mod mermaid;
 mod picture;
 
 pub use ascii::WIDTH as ASCII_WIDTH;
-pub use picture::{CachePicture, EgressPicture, ImagesPicture, Link, LinkStyle, Node, NodeKind, Picture, SubnetTier};
+pub use picture::{
+    CachePicture, EgressPicture, ImagesPicture, Link, LinkStyle, NatGateway, Node, NodeKind, Picture, SubnetTier,
+};
 
 use crate::model::Architecture;
 

@@ -71,13 +71,20 @@ impl SubnetTier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EgressPicture {
     NatGateways {
-        /// One node per gateway, each with the zones whose private subnets route through it.
-        gateways: Vec<(Node, Vec<String>)>,
+        gateways: Vec<NatGateway>,
         /// All of them in one box, for drawings with room for only one.
         summary: Node,
     },
     /// No NAT: the interface endpoints, listed.
     Endpoints(Node),
+}
+
+/// One NAT gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatGateway {
+    pub node: Node,
+    /// The zones (short names) whose private subnets route through it.
+    pub serves: Vec<String>,
 }
 
 /// The cache and the subnet tier it lives in.
@@ -162,17 +169,17 @@ impl Picture {
             Egress::NatGateways(layout) => {
                 let routes = network.nat_gateway_for_zone();
                 let nat_zones = network.nat_gateway_zones();
-                let gateways: Vec<(Node, Vec<String>)> = nat_zones
+                let gateways: Vec<NatGateway> = nat_zones
                     .iter()
                     .map(|nat_zone| {
-                        let served: Vec<String> =
+                        let serves =
                             routes.iter().filter(|(_, nat)| nat == nat_zone).map(|(zone, _)| short(zone)).collect();
                         let gateway = node(
                             &format!("nat_{}", identifier(nat_zone)),
                             NodeKind::Service,
                             vec!["NAT gateway".to_string(), format!("in {}", short(nat_zone))],
                         );
-                        (gateway, served)
+                        NatGateway { node: gateway, serves }
                     })
                     .collect();
                 let summary_lines = match layout {
@@ -359,9 +366,10 @@ impl Picture {
         }
         match &self.egress {
             EgressPicture::NatGateways { gateways, .. } => {
-                for (gateway, zones) in gateways {
-                    link(&self.tasks, gateway, Some(&format!("egress {}", zones.join(", "))), LinkStyle::Flow);
-                    link(gateway, &self.internet_gateway, None, LinkStyle::Flow);
+                for gateway in gateways {
+                    let label = format!("egress {}", gateway.serves.join(", "));
+                    link(&self.tasks, &gateway.node, Some(&label), LinkStyle::Flow);
+                    link(&gateway.node, &self.internet_gateway, None, LinkStyle::Flow);
                 }
             }
             EgressPicture::Endpoints(endpoints) => {
