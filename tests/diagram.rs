@@ -323,7 +323,7 @@ fn label_inside(shape: &str, open: &str, close: &str) -> Result<(), String> {
 /// The quoted labels of a line; an odd number of quotes means one is raw.
 fn quoted(line: &str) -> Result<Vec<&str>, String> {
     let parts: Vec<&str> = line.split('"').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return Err(format!("unbalanced quotes: {line}"));
     }
     Ok(parts.iter().skip(1).step_by(2).copied().collect())
