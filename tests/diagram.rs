@@ -242,6 +242,9 @@ fn check_mermaid(text: &str) -> Result<(), String> {
                 }
             }
         }
+        if line == "direction LR" || line == "direction TB" {
+            continue;
+        }
         if line == "end" {
             depth = depth.checked_sub(1).ok_or("`end` without a subgraph")?;
         } else if let Some(rest) = line.strip_prefix("subgraph ") {

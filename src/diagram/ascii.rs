@@ -202,7 +202,7 @@ fn draw_tier(
     beside: &[Vec<String>],
 ) -> DrawnTier {
     let mut y = top + 1;
-    for line in wrap(&format!("{}: {}", tier.title, tier.cidrs()), CONTENT_RIGHT + 1 - beside_x) {
+    for line in wrap(&tier.heading(), CONTENT_RIGHT + 1 - beside_x) {
         canvas.text(beside_x, y, &line);
         y += 1;
     }

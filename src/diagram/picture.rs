@@ -61,9 +61,10 @@ pub struct SubnetTier {
 }
 
 impl SubnetTier {
-    /// `1a 10.0.0.0/24, 1c 10.0.1.0/24`.
-    pub fn cidrs(&self) -> String {
-        self.subnets.iter().map(|(zone, net)| format!("{zone} {net}")).collect::<Vec<_>>().join(", ")
+    /// `Public subnets: 1a 10.0.0.0/24, 1c 10.0.1.0/24`.
+    pub fn heading(&self) -> String {
+        let cidrs: Vec<String> = self.subnets.iter().map(|(zone, net)| format!("{zone} {net}")).collect();
+        format!("{}: {}", self.title, cidrs.join(", "))
     }
 }
 
