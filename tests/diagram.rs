@@ -113,6 +113,76 @@ fn every_ascii_drawing_fits_and_its_boxes_close() {
     }
 }
 
+/// An environment at the edges of what fits: five zones, long names, many alarm addresses
+/// and Slack, a cache with five replicas in the private subnets, a schedule that is not a
+/// plain daily one.
+const CROWDED: &str = r#"
+project = "crowded"
+stage = "development"
+tier = "large"
+presets = ["no-nat", "images-cdn"]
+region = "us-east-1"
+
+[network]
+vpc_cidr = "10.1.0.0/16"
+azs = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"]
+
+[network.subnets]
+public = ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24", "10.1.4.0/24"]
+private = ["10.1.10.0/24", "10.1.11.0/24", "10.1.12.0/24", "10.1.13.0/24", "10.1.14.0/24"]
+database = ["10.1.20.0/24", "10.1.21.0/24", "10.1.22.0/24", "10.1.23.0/24", "10.1.24.0/24"]
+
+[dns]
+zone = "a-really-long-domain-name-for-testing-widths.example.co.jp"
+api_record = "api.internal-services"
+
+[cache]
+subnets = "private"
+replicas = 5
+engine = "valkey"
+engine_version = "8.1"
+
+[service.night_scale_down]
+enabled = true
+stop = "cron(0 22 ? * MON-FRI *)"
+
+[backup]
+schedule = "cron(0 18 ? * SUN *)"
+
+[frontend]
+repository = "https://github.com/acme/web"
+
+[monitoring]
+alarm_emails = ["a-very-long-address-for-alarms@a-really-long-domain-name.example.com", "b@example.com", "c@example.com"]
+slack = { workspace_id = "T01ABCDEF23", channel_id = "C01ABCDEF23" }
+"#;
+
+#[test]
+fn a_crowded_environment_still_fits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("crowded.toml"), CROWDED).expect("write");
+    let arch = match Workspace::new(dir.path()).load("crowded", &Overrides::default()) {
+        Ok(environment) => environment.architecture,
+        Err(error) => panic!("the crowded environment is valid: {error}"),
+    };
+    let mermaid = diagram::mermaid(&arch);
+    check_mermaid(&mermaid).unwrap_or_else(|problem| panic!("{problem}\n{mermaid}"));
+    // Mermaid keeps every name whole; the ASCII picture cuts what does not fit.
+    assert!(mermaid.contains("api.internal-services.a-really-long-domain-name-for-testing-widths.example.co.jp"));
+    assert!(mermaid.contains("slack([\"Slack<br/>via AWS Chatbot\"])") && mermaid.contains("and 1 more"));
+    let ascii = diagram::ascii(&arch);
+    for line in ascii.lines() {
+        assert!(line.chars().count() <= ASCII_WIDTH, "wider than {ASCII_WIDTH}: {line}\n{ascii}");
+    }
+    for expected in
+        ["api.internal-services.a-really-…", "1f 10.1.24.0/24", "primary + 5 replicas", "0 at night, on a schedule"]
+    {
+        assert!(ascii.contains(expected), "{expected} is missing\n{ascii}");
+    }
+    // The weekly backup is not called daily.
+    assert!(mermaid.contains("AWS Backup<br/>on a schedule") && ascii.contains("│ on a schedule "), "{ascii}");
+}
+
 // What a preset or tier switch must visibly change.
 
 #[test]

@@ -45,13 +45,9 @@ struct Column<'p> {
 pub fn render(picture: &Picture) -> String {
     let mut canvas = Canvas::new(WIDTH);
     let mut y = 0;
-    for line in std::iter::once(format!("{}: {}", picture.name, picture.summary)).chain(wrap(
-        &format!(
-            "presets: {}",
-            if picture.presets.is_empty() { "none".to_string() } else { picture.presets.join(", ") }
-        ),
-        WIDTH,
-    )) {
+    let presets = if picture.presets.is_empty() { "none".to_string() } else { picture.presets.join(", ") };
+    let header = [format!("{}: {}", picture.name, picture.summary), format!("presets: {presets}")];
+    for line in header.iter().flat_map(|line| wrap(line, WIDTH)) {
         canvas.text(0, y, &line);
         y += 1;
     }

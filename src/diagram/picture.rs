@@ -269,10 +269,15 @@ impl Picture {
             alarm_destinations.push(node("slack", NodeKind::Person, vec!["Slack".into(), "via AWS Chatbot".into()]));
         }
 
+        // AWS Backup reads its cron expressions in UTC.
+        let when = match arch.backup.schedule.daily_time() {
+            Some((hour, minute)) => format!("daily {hour:02}:{minute:02} UTC"),
+            None => "on a schedule".to_string(),
+        };
         let backup = node(
             "backup",
             NodeKind::Store,
-            vec!["AWS Backup".into(), format!("daily, kept {}", days(arch.backup.retention_days))],
+            vec!["AWS Backup".into(), when, format!("kept {}", days(arch.backup.retention_days))],
         );
         let backup_copy = arch.backup.copy.as_ref().map(|copy| {
             node(
@@ -382,7 +387,7 @@ impl Picture {
         for destination in &self.alarm_destinations {
             link(&self.sns, destination, None, LinkStyle::Flow);
         }
-        link(&self.database, &self.backup, Some("daily"), LinkStyle::Background);
+        link(&self.database, &self.backup, Some("snapshots"), LinkStyle::Background);
         if let Some(copy) = &self.backup_copy {
             link(&self.backup, copy, Some("copy"), LinkStyle::Background);
         }
