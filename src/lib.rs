@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
+pub mod diagram;
 pub mod model;
 pub mod output;
 pub mod render;

@@ -1,10 +1,17 @@
-//! `infragen diagram` (being written).
+//! `infragen diagram`: the architecture of one environment, drawn from its resolved model.
 
 use std::io::Write;
 
-use crate::cli::DiagramArgs;
-use crate::{Error, Exit};
+use super::load_one;
+use crate::cli::{DiagramArgs, DiagramFormat};
+use crate::{Error, Exit, diagram};
 
-pub fn run(_args: &DiagramArgs, _out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
-    Err(Error::Usage("`infragen diagram` is not available yet".into()))
+pub fn run(args: &DiagramArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let environment = load_one(&args.environment, err)?;
+    let drawing = match args.format {
+        DiagramFormat::Mermaid => diagram::mermaid(&environment.architecture),
+        DiagramFormat::Ascii => diagram::ascii(&environment.architecture),
+    };
+    out.write_all(drawing.as_bytes()).map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
+    Ok(Exit::Success)
 }
