@@ -3,8 +3,14 @@
 //! repository (`pricing/aws-prices.toml`).
 //!
 //! - [`prices`]: the price table, embedded in the binary;
+//! - [`estimate`]: the monthly bill of one environment, line by line;
 
+pub mod estimate;
 pub mod prices;
 pub mod table;
 
+pub use estimate::{Component, CostLine, Estimate};
 pub use prices::PriceTable;
+
+#[cfg(test)]
+mod tests;
