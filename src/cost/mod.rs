@@ -4,11 +4,14 @@
 //!
 //! - [`prices`]: the price table, embedded in the binary;
 //! - [`estimate`]: the monthly bill of one environment, line by line;
+//! - [`compare`]: what each preset changes, against the seed's savings table.
 
+pub mod compare;
 pub mod estimate;
 pub mod prices;
 pub mod table;
 
+pub use compare::Comparison;
 pub use estimate::{Component, CostLine, Estimate};
 pub use prices::PriceTable;
 
