@@ -265,7 +265,7 @@ fn effect(
     other: Result<Estimate, String>,
 ) -> PresetEffect {
     let summary = presets::find(preset).map_or("", |p| p.summary);
-    let seed = seed_claim(preset);
+    let seed = seed_claim(preset, in_environment);
     let other = match other {
         Ok(other) => other,
         Err(reason) => {
@@ -287,13 +287,16 @@ fn effect(
     PresetEffect { preset, summary, in_environment, seed, delta_usd: Some(delta_usd), changes, remark }
 }
 
-fn seed_claim(preset: &str) -> Option<SeedClaim> {
+/// The seed's dev figures say what a preset saves when dev switches it on, so they stand
+/// next to presets the environment uses; its prod optimisations have no figure in dollars.
+fn seed_claim(preset: &str, in_environment: bool) -> Option<SeedClaim> {
     if let Some((_, saving)) = SEED_DEV_SAVINGS.iter().find(|(name, _)| *name == preset) {
-        return Some(SeedClaim { text: format!("-${saving:.0}/month in dev"), delta_usd: Some(-saving) });
+        return in_environment
+            .then(|| SeedClaim { text: format!("-${saving:.0}/month in dev"), delta_usd: Some(-saving) });
     }
     let text = match preset {
-        "images-cdn" => "prod: S3 Intelligent-Tiering -30% of image storage, CloudFront -50% of transfer",
-        "autoscaling-tuned" => "prod: auto scaling (no figure)",
+        "images-cdn" => "the seed (prod): S3 Intelligent-Tiering -30% of image storage, CloudFront -50% of transfer",
+        "autoscaling-tuned" => "the seed lists auto scaling among prod's optimisations, without a figure",
         _ => return None,
     };
     Some(SeedClaim { text: text.to_string(), delta_usd: None })
@@ -325,6 +328,9 @@ fn remark(
     changes: &[ComponentDelta],
 ) -> String {
     let mut parts = Vec::new();
+    if let Some(SeedClaim { text, delta_usd: None }) = seed {
+        parts.push(text.clone());
+    }
     if let Some(seed_usd) = seed.and_then(|s| s.delta_usd) {
         let claimed = -seed_usd;
         parts.push(if delta_usd > 0.0 {
