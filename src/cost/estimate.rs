@@ -414,17 +414,20 @@ impl Estimate {
         round(self.lines.iter().filter(|l| l.component == component).map(|l| l.monthly_usd).sum(), 2)
     }
 
-    /// The distinct prices behind the lines that no source confirmed.
+    /// One line for each distinct price (and region) that no source confirmed.
     pub fn unconfirmed(&self) -> Vec<&CostLine> {
-        let mut seen = Vec::new();
-        let mut lines = Vec::new();
+        let mut lines: Vec<&CostLine> = Vec::new();
         for line in self.lines.iter().filter(|l| !l.price_confirmed) {
-            if !seen.contains(&&line.price_id) {
-                seen.push(&line.price_id);
+            if !lines.iter().any(|seen| seen.price_id == line.price_id && seen.billed_in == line.billed_in) {
                 lines.push(line);
             }
         }
         lines
+    }
+
+    /// How much of the total rests on prices no source confirmed.
+    pub fn unconfirmed_usd(&self) -> f64 {
+        round(self.lines.iter().filter(|l| !l.price_confirmed).map(|l| l.monthly_usd).sum(), 2)
     }
 
     /// The estimate as a table for people.
@@ -456,7 +459,10 @@ impl Estimate {
         if !unconfirmed.is_empty() {
             let _ = writeln!(
                 text,
-                "\n* price not confirmed by a source (pricing/aws-prices.toml says how each was derived):"
+                "\n* price not confirmed by a source: {} of the {} total rests on these \
+                 (pricing/aws-prices.toml says how each was derived):",
+                money(self.unconfirmed_usd()),
+                money(self.total_usd)
             );
             for line in unconfirmed {
                 let region = line.billed_in.as_deref().unwrap_or(&self.region);
