@@ -15,6 +15,7 @@ use super::prices::PriceTable;
 use super::table::{TextTable, delta, dollars, money, quantity};
 use crate::config::{Overrides, presets};
 use crate::model::Architecture;
+use crate::model::network::INTERFACE_ENDPOINTS;
 use crate::workspace::Workspace;
 use crate::{Error, diagnostic::Diagnostics};
 
@@ -387,8 +388,16 @@ fn no_nat_remark(with: &Estimate, without: &Estimate) -> String {
     let data_price = |estimate: &Estimate, id: &str| {
         estimate.lines.iter().find(|l| l.price_id == id).map(|l| (l.unit_price, l.monthly_usd))
     };
+    let gateways = without.lines.iter().find(|l| l.price_id == "nat_gateway.hour").map_or(0.0, |l| l.quantity)
+        / super::estimate::HOURS_PER_MONTH;
+    let replaced = if gateways == 1.0 { "the NAT gateway".to_string() } else { format!("the {gateways} NAT gateways") };
+    let endpoint_count = INTERFACE_ENDPOINTS.len() as f64;
+    let zones = with.lines.iter().find(|l| l.price_id == "vpc_endpoint.interface_hour").map_or(0.0, |l| l.quantity)
+        / super::estimate::HOURS_PER_MONTH
+        / endpoint_count;
     let mut text = format!(
-        "the interface endpoints cost {} a month, the NAT gateways they replace {} with their data and public IPv4",
+        "{endpoint_count} interface endpoints in {zones} zones cost {} a month, {replaced} they replace {} with data \
+         and public IPv4",
         dollars(endpoints),
         dollars(nat)
     );
@@ -404,6 +413,7 @@ fn no_nat_remark(with: &Estimate, without: &Estimate) -> String {
             ));
         }
     }
+    text.push_str("; without NAT the tasks reach only those AWS services");
     text
 }
 
