@@ -86,6 +86,16 @@ fn dev_compare_lists_the_five_seed_presets_and_tells_the_truth_about_no_nat() {
 }
 
 #[test]
+fn the_readme_shows_the_real_dev_comparison() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let output = comparison("dev").table();
+    assert!(
+        readme.contains(&format!("$ infragen cost --env dev --compare\n{output}```")),
+        "README.md's \"Cost\" section must show the output of `infragen cost --env dev --compare`:\n{output}"
+    );
+}
+
+#[test]
 fn the_shipped_environments_are_priced_without_gaps() {
     for name in ["dev", "prod"] {
         let estimate = estimate(name);
