@@ -6,13 +6,15 @@
 //!   flags) with the origin of every value;
 //! - [`model`]: the validated [`model::Architecture`], every error collected;
 //! - [`render`]: templates + the `terraform fmt` formatter → files in memory;
-//! - [`output`]: atomic writes, `--check` diffs, the manifest.
+//! - [`output`]: atomic writes, `--check` diffs, the manifest;
+//! - [`cost`]: the offline monthly cost estimate, from the model and the price table.
 //!
 //! [`run`] is what the binary calls; the commands live in [`commands`].
 
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cost;
 pub mod diagnostic;
 pub mod diagram;
 pub mod model;
