@@ -49,8 +49,18 @@ fn a_preset_switched_off_for_one_run_changes_the_network() {
     let test = Test::with_shipped_environments();
     test.run_args(&["gen", "--env", "dev"]).status(0);
     assert!(test.read("generated/dev/modules/network/main.tf").contains("resource \"aws_vpc_endpoint\" \"interface\""));
+    // A reviewer sees what the switch does before reading the diff.
+    let check = test.run_args(&["gen", "--env", "dev", "--without-preset", "no-nat", "--check"]).status(1);
+    check.stderr_contains("generated/dev would change:\n").stderr_contains("  + module.network.aws_nat_gateway.this\n");
     let output = test.run_args(&["gen", "--env", "dev", "--without-preset", "no-nat"]).status(0);
     assert!(output.stdout.contains("generated/dev: "), "{}", output.stdout);
+    assert!(output.stdout.contains("  - module.network.aws_vpc_endpoint.interface\n"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("  ~ module.network.aws_security_group.alb\n")
+            || output.stdout.contains("  + module.network.aws_eip.nat\n"),
+        "{}",
+        output.stdout
+    );
     let network = test.read("generated/dev/modules/network/main.tf");
     assert!(network.contains("resource \"aws_nat_gateway\" \"this\""));
     assert!(!network.contains("resource \"aws_vpc_endpoint\" \"interface\""));

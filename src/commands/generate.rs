@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{load_all, write_line};
 use crate::cli::{GenArgs, Selection};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::output::{FileChange, Plan};
+use crate::output::{FileChange, Plan, Review};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::{Environment, Workspace};
 use crate::{Error, Exit};
@@ -33,6 +33,12 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             return Ok(Exit::Success);
         }
         write!(out, "{}", plan.unified_diff(&args.out)).map_err(|e| Error::Io(e.to_string()))?;
+        for root in &roots {
+            let review = Review::of(&plan, &root.name);
+            if !review.is_empty() {
+                write!(err, "{out_dir}/{} would change:\n{review}", root.name).map_err(|e| Error::Io(e.to_string()))?;
+            }
+        }
         let stale = plan.count(FileChange::Added) + plan.count(FileChange::Changed) + plan.count(FileChange::Removed);
         write_line(
             err,
@@ -143,5 +149,6 @@ fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: 
     for (module, resources) in root.resource_counts() {
         write_line(out, &format!("  {module:<12} {resources:>3} resources"))?;
     }
+    write!(out, "{}", Review::of(plan, &root.name)).map_err(|e| Error::Io(e.to_string()))?;
     Ok(())
 }

@@ -12,6 +12,7 @@
 //! without one needs `--force`.
 
 mod manifest;
+mod review;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -19,6 +20,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use manifest::{MANIFEST_FILE, Manifest};
+pub use review::Review;
 
 use crate::render::RenderedRoot;
 

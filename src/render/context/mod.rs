@@ -77,6 +77,9 @@ pub struct EnvironmentContext {
     pub log_retention_days_allowed: Vec<u32>,
     /// The modules of this root, in the order main.tf calls them.
     pub modules: Vec<ModuleSummary>,
+    /// The architecture as a Mermaid flowchart, for the README: a preset switch changes
+    /// the picture in the same pull request.
+    pub diagram: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -215,6 +218,7 @@ impl EnvironmentContext {
             },
             log_retention_days_allowed: LOG_RETENTION_DAYS.to_vec(),
             modules: MODULES.iter().filter(|m| has_module(arch, m.name)).cloned().collect(),
+            diagram: crate::diagram::mermaid(arch),
         }
     }
 }

@@ -1,0 +1,176 @@
+//! What a change does to the infrastructure, in the terms a reviewer thinks in: modules
+//! and resources that appear, disappear or change. `gen` and `gen --check` print it, so
+//! the effect of a preset switch is visible at a glance before reading the diff.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use ::hcl::{Block, Body};
+
+use super::{FileChange, Plan, root_of};
+
+/// Resource and module changes of one root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Review {
+    pub modules_added: Vec<String>,
+    pub modules_removed: Vec<String>,
+    pub resources_added: Vec<String>,
+    pub resources_removed: Vec<String>,
+    pub resources_changed: Vec<String>,
+}
+
+impl Review {
+    /// The changes `plan` makes to the root `root`.
+    pub fn of(plan: &Plan, root: &str) -> Review {
+        let mut before = Resources::default();
+        let mut after = Resources::default();
+        for (path, change) in &plan.files {
+            if root_of(path) != root || !path.ends_with(".tf") {
+                continue;
+            }
+            let rendered = plan.rendered.get(path);
+            let current = match change {
+                FileChange::Unchanged => rendered,
+                FileChange::Added => None,
+                FileChange::Changed | FileChange::Removed => plan.current.get(path),
+            };
+            let module = module_of(root, path);
+            if let Some(text) = current {
+                before.read(&module, text);
+            }
+            if let (Some(text), false) = (rendered, *change == FileChange::Removed) {
+                after.read(&module, text);
+            }
+        }
+        let mut review = Review::default();
+        for module in after.modules.iter().filter(|m| !before.modules.contains(*m)) {
+            review.modules_added.push(module.clone());
+        }
+        for module in before.modules.iter().filter(|m| !after.modules.contains(*m)) {
+            review.modules_removed.push(module.clone());
+        }
+        for (address, body) in &after.resources {
+            match before.resources.get(address) {
+                None => review.resources_added.push(address.clone()),
+                Some(old) if old != body => review.resources_changed.push(address.clone()),
+                Some(_) => {}
+            }
+        }
+        for address in before.resources.keys().filter(|a| !after.resources.contains_key(*a)) {
+            review.resources_removed.push(address.clone());
+        }
+        review
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Review::default()
+    }
+}
+
+impl fmt::Display for Review {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.modules_added.is_empty() {
+            writeln!(f, "  modules added: {}", self.modules_added.join(", "))?;
+        }
+        if !self.modules_removed.is_empty() {
+            writeln!(f, "  modules removed: {}", self.modules_removed.join(", "))?;
+        }
+        for (sign, addresses) in
+            [("+", &self.resources_added), ("-", &self.resources_removed), ("~", &self.resources_changed)]
+        {
+            for address in addresses {
+                writeln!(f, "  {sign} {address}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The resources of a root, by address, with a canonical text of each block to compare.
+#[derive(Debug, Default)]
+struct Resources {
+    modules: BTreeSet<String>,
+    resources: BTreeMap<String, String>,
+}
+
+impl Resources {
+    fn read(&mut self, module: &Option<String>, text: &str) {
+        if let Some(module) = module {
+            self.modules.insert(module.clone());
+        }
+        // A file that does not parse cannot be one infragen wrote: its resources are
+        // simply not counted, and the diff shows the file.
+        let Ok(body) = ::hcl::parse(text) else { return };
+        for block in resource_blocks(&body) {
+            let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+            let [kind, name] = labels.as_slice() else { continue };
+            let address = match module {
+                Some(module) => format!("module.{module}.{kind}.{name}"),
+                None => format!("{kind}.{name}"),
+            };
+            let canonical = ::hcl::format::to_string(block.body()).unwrap_or_default();
+            self.resources.insert(address, canonical);
+        }
+    }
+}
+
+fn resource_blocks(body: &Body) -> impl Iterator<Item = &Block> {
+    body.blocks().filter(|b| b.identifier() == "resource")
+}
+
+/// The module a generated file belongs to (`None` for the root's own files).
+fn module_of(root: &str, path: &str) -> Option<String> {
+    path.strip_prefix(&format!("{root}/modules/")).and_then(|rest| rest.split('/').next()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::RenderedRoot;
+
+    fn root(files: &[(&str, &str)]) -> RenderedRoot {
+        RenderedRoot {
+            name: "dev".into(),
+            files: files.iter().map(|(p, c)| (format!("dev/{p}"), c.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn names_what_appears_disappears_and_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let before = root(&[
+            (
+                "modules/network/main.tf",
+                "resource \"aws_vpc\" \"this\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n\nresource \"aws_nat_gateway\" \"this\" {\n  subnet_id = \"x\"\n}\n",
+            ),
+            ("modules/old/main.tf", "resource \"aws_s3_bucket\" \"old\" {\n}\n"),
+        ]);
+        Plan::new(dir.path(), std::slice::from_ref(&before)).unwrap().write(dir.path(), false).unwrap();
+        let after = root(&[
+            (
+                "modules/network/main.tf",
+                "resource \"aws_vpc\" \"this\" {\n  cidr_block = \"10.1.0.0/16\"\n}\n\nresource \"aws_vpc_endpoint\" \"s3\" {\n  vpc_id = \"x\"\n}\n",
+            ),
+            ("modules/images/main.tf", "resource \"aws_s3_bucket\" \"images\" {\n}\n"),
+        ]);
+        let plan = Plan::new(dir.path(), &[after]).unwrap();
+        let review = Review::of(&plan, "dev");
+        assert_eq!(review.modules_added, ["images"]);
+        assert_eq!(review.modules_removed, ["old"]);
+        assert_eq!(
+            review.resources_added,
+            ["module.images.aws_s3_bucket.images", "module.network.aws_vpc_endpoint.s3"]
+        );
+        assert_eq!(review.resources_removed, ["module.network.aws_nat_gateway.this", "module.old.aws_s3_bucket.old"]);
+        assert_eq!(review.resources_changed, ["module.network.aws_vpc.this"]);
+        assert!(review.to_string().contains("  ~ module.network.aws_vpc.this\n"));
+    }
+
+    #[test]
+    fn an_unchanged_tree_has_nothing_to_review() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = root(&[("main.tf", "resource \"aws_vpc\" \"this\" {\n}\n")]);
+        Plan::new(dir.path(), std::slice::from_ref(&files)).unwrap().write(dir.path(), false).unwrap();
+        assert!(Review::of(&Plan::new(dir.path(), &[files]).unwrap(), "dev").is_empty());
+    }
+}
