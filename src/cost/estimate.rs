@@ -170,7 +170,7 @@ pub struct CostLine {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_in: Option<String>,
     pub unit_price: f64,
-    /// `quantity x unit_price`, in cents.
+    /// `quantity x unit_price` in dollars, rounded to cents.
     pub monthly_usd: f64,
     /// False when the price is derived, remembered, another region's or missing.
     pub price_confirmed: bool,
