@@ -54,6 +54,7 @@ fn a_preset_switched_off_for_one_run_changes_the_network() {
     check.stderr_contains("generated/dev would change:\n").stderr_contains("  + module.network.aws_nat_gateway.this\n");
     let output = test.run_args(&["gen", "--env", "dev", "--without-preset", "no-nat"]).status(0);
     assert!(output.stdout.contains("generated/dev: "), "{}", output.stdout);
+    assert!(output.stderr.contains("note: written with per-run overrides"), "{}", output.stderr);
     assert!(output.stdout.contains("  - module.network.aws_vpc_endpoint.interface\n"), "{}", output.stdout);
     assert!(
         output.stdout.contains("  ~ module.network.aws_security_group.alb\n")

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use super::{load_all, write_line};
 use crate::cli::{GenArgs, Selection};
+use crate::config::Overrides;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::output::{FileChange, Plan, Review};
 use crate::render::{RenderedRoot, Renderer};
@@ -57,6 +58,12 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     plan.write(&args.out, args.force)?;
     for root in &roots {
         write_summary(out, &out_dir, root, &plan)?;
+    }
+    if args.overrides.overrides() != Overrides::default() {
+        write_line(
+            err,
+            "note: written with per-run overrides; `infragen gen --check` reports these files stale until the environment files say the same",
+        )?;
     }
     Ok(Exit::Success)
 }

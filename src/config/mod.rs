@@ -183,8 +183,9 @@ fn structure_errors(source: &SourceFile, document: &Spanned<DeTable<'_>>) -> Vec
         .collect()
 }
 
-/// Parses `--set FIELD=VALUE` into a layer. VALUE is TOML; when it does not parse as TOML
-/// it is taken as a string, so `--set network.nat=single` works unquoted.
+/// Parses `--set FIELD=VALUE` into a layer. VALUE is TOML; when it does not parse as TOML,
+/// or parses into a type the field does not take, it is taken as a string, so
+/// `--set network.nat=single` and `--set cache.engine_version=8.0` work unquoted.
 fn flag_layer(assignment: &str) -> Result<(SourceFile, Layer), Vec<Diagnostic>> {
     let usage = || {
         vec![Diagnostic::error(format!("`--set {assignment}` is not of the form FIELD=VALUE")).help(
