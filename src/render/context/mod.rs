@@ -111,48 +111,83 @@ pub struct LogsContext {
 pub struct ModuleSummary {
     pub name: &'static str,
     pub summary: &'static str,
+    /// Whether an environment has the module; most always do.
+    #[serde(skip)]
+    pub present: fn(&Architecture) -> bool,
+}
+
+fn always(_: &Architecture) -> bool {
+    true
 }
 
 /// Every module, in the order main.tf calls them, with the summary the root README gives.
 /// [`EnvironmentContext::new`] keeps those the environment has.
 pub const MODULES: &[ModuleSummary] = &[
-    ModuleSummary { name: "kms", summary: "customer-managed KMS keys per purpose (logs, data, alarms), rotation on" },
+    ModuleSummary {
+        name: "kms",
+        summary: "customer-managed KMS keys per purpose (logs, data, alarms), rotation on",
+        present: always,
+    },
     ModuleSummary {
         name: "network",
         summary: "VPC, public / private / database subnets per zone, NAT or VPC endpoints, flow logs, the security-group chain",
+        present: always,
     },
     ModuleSummary {
         name: "dns",
         summary: "Route53 zone, the API's ACM certificate with DNS validation, A/AAAA alias records",
+        present: always,
     },
     ModuleSummary {
         name: "alb",
         summary: "application load balancer, HTTPS listener and HTTP redirect, target group, access-log bucket",
+        present: always,
     },
-    ModuleSummary { name: "waf", summary: "WAFv2 web ACL with AWS managed rules and a rate limit, on the ALB, logged" },
+    ModuleSummary {
+        name: "waf",
+        summary: "WAFv2 web ACL with AWS managed rules and a rate limit, on the ALB, logged",
+        present: always,
+    },
     ModuleSummary {
         name: "rds",
         summary: "PostgreSQL with a RDS-managed master secret, parameter group, log exports, monitoring",
+        present: always,
     },
     ModuleSummary {
         name: "ecs",
         summary: "ECR, Fargate cluster, task definition and service behind the ALB, least-privilege roles, autoscaling",
+        present: always,
     },
     ModuleSummary {
         name: "cache",
         summary: "ElastiCache replication group with IAM authentication, encrypted at rest and in transit",
+        present: |arch| arch.cache.is_some(),
     },
     ModuleSummary {
         name: "images",
         summary: "S3 bucket for images (Intelligent-Tiering) behind CloudFront with origin access control",
+        present: |arch| arch.cdn.images,
     },
     ModuleSummary {
         name: "api_cdn",
         summary: "CloudFront in front of the API; the load balancer takes CloudFront only",
+        present: |arch| arch.cdn.api,
     },
-    ModuleSummary { name: "backup", summary: "AWS Backup vault, daily plan and selection of the database" },
-    ModuleSummary { name: "amplify", summary: "Amplify Hosting app, branch and domain for the Next.js frontend" },
-    ModuleSummary { name: "monitoring", summary: "SNS alarm topic, e-mail and Slack, CloudWatch alarms and dashboard" },
+    ModuleSummary {
+        name: "backup",
+        summary: "AWS Backup vault, daily plan and selection of the database",
+        present: always,
+    },
+    ModuleSummary {
+        name: "amplify",
+        summary: "Amplify Hosting app, branch and domain for the Next.js frontend",
+        present: always,
+    },
+    ModuleSummary {
+        name: "monitoring",
+        summary: "SNS alarm topic, e-mail and Slack, CloudWatch alarms and dashboard",
+        present: always,
+    },
 ];
 
 /// Why a security check does not hold for this environment: the setting that turns it off
@@ -217,20 +252,9 @@ impl EnvironmentContext {
                 }),
             },
             log_retention_days_allowed: LOG_RETENTION_DAYS.to_vec(),
-            modules: MODULES.iter().filter(|m| has_module(arch, m.name)).cloned().collect(),
+            modules: MODULES.iter().filter(|m| (m.present)(arch)).cloned().collect(),
             diagram: crate::diagram::mermaid(arch),
         }
-    }
-}
-
-/// Whether the environment has the module: the cache and the CloudFront modules are there
-/// only when the model asks for them.
-fn has_module(arch: &Architecture, name: &str) -> bool {
-    match name {
-        "cache" => arch.cache.is_some(),
-        "images" => arch.cdn.images,
-        "api_cdn" => arch.cdn.api,
-        _ => true,
     }
 }
 
