@@ -64,6 +64,24 @@ pub fn elb_logs_use_service_principal(region: &str) -> bool {
     ELB_LOG_SERVICE_PRINCIPAL_REGIONS.contains(&region)
 }
 
+/// Regions with the AWS Chatbot API (its configurations can subscribe to topics in any
+/// region).
+const CHATBOT_API_REGIONS: [&str; 4] = ["ap-southeast-1", "eu-west-1", "us-east-2", "us-west-2"];
+
+/// The region to create AWS Chatbot configurations in for an environment in `region`: the
+/// region itself where Chatbot has its API, else the nearest region that does.
+pub fn chatbot_api_region(region: &str) -> &'static str {
+    if let Some(same) = CHATBOT_API_REGIONS.iter().find(|r| **r == region) {
+        return same;
+    }
+    match region.split('-').next() {
+        Some("ap" | "me" | "il" | "af") => "ap-southeast-1",
+        Some("eu") => "eu-west-1",
+        Some("us" | "ca" | "sa" | "mx") => "us-east-2",
+        _ => "us-west-2",
+    }
+}
+
 /// Every known region code.
 pub fn names() -> impl Iterator<Item = &'static str> {
     REGIONS.iter().map(|(name, _)| *name)
@@ -94,6 +112,14 @@ mod tests {
         sorted.dedup();
         assert_eq!(names, sorted);
         assert!(names.iter().all(|n| zones(n).len() >= 2));
+    }
+
+    #[test]
+    fn chatbot_configurations_go_to_the_nearest_region_with_its_api() {
+        assert_eq!(chatbot_api_region("ap-northeast-1"), "ap-southeast-1");
+        assert_eq!(chatbot_api_region("eu-west-1"), "eu-west-1");
+        assert_eq!(chatbot_api_region("eu-central-1"), "eu-west-1");
+        assert_eq!(chatbot_api_region("us-east-1"), "us-east-2");
     }
 
     #[test]

@@ -170,6 +170,9 @@ pub struct MonitoringContext {
 pub struct SlackContext {
     pub workspace_id: String,
     pub channel_id: String,
+    /// Where the Chatbot configuration is created: AWS Chatbot's API exists in a few
+    /// regions only.
+    pub api_region: &'static str,
 }
 
 /// Which metric says how many tasks run: Container Insights counts them; without it,
@@ -212,10 +215,11 @@ impl MonitoringContext {
         };
         MonitoringContext {
             alarm_emails: monitoring.alarm_emails.clone(),
-            slack: monitoring
-                .slack
-                .as_ref()
-                .map(|s| SlackContext { workspace_id: s.workspace_id.clone(), channel_id: s.channel_id.clone() }),
+            slack: monitoring.slack.as_ref().map(|s| SlackContext {
+                workspace_id: s.workspace_id.clone(),
+                channel_id: s.channel_id.clone(),
+                api_region: crate::model::region::chatbot_api_region(&arch.region),
+            }),
             ecs_cpu_percent: t.ecs_cpu_percent,
             ecs_memory_percent: t.ecs_memory_percent,
             alb_5xx_count: t.alb_5xx_count,
