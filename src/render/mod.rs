@@ -114,12 +114,13 @@ impl Renderer {
             let out_dir = format!("{root}/modules/{}/", module.name);
             let mut module_files = BTreeMap::new();
             self.render_dir(&format!("modules/{}/", module.name), &out_dir, &context, &header, &mut module_files)?;
-            // A module with provider aliases brings its own versions.tf; the others share one.
+            let versions_context = minijinja::context! {
+                aliases => Value::from(Serde((module.provider_aliases)(arch))),
+                ..Value::from(Serde(&context))
+            };
             let versions_path = format!("{out_dir}versions.tf");
-            if !module_files.contains_key(&versions_path) {
-                let versions = self.render("modules/common/versions.tf.j2", &context)?;
-                module_files.insert(versions_path.clone(), finish(&versions_path, &header, &versions)?);
-            }
+            let versions = self.render("modules/common/versions.tf.j2", &versions_context)?;
+            module_files.insert(versions_path.clone(), finish(&versions_path, &header, &versions)?);
 
             let interface = interface::Interface::read(&module_files, &out_dir)
                 .map_err(|message| RenderError::Parse { file: format!("{out_dir}variables.tf"), message })?;

@@ -114,10 +114,26 @@ pub struct ModuleSummary {
     /// Whether an environment has the module; most always do.
     #[serde(skip)]
     pub present: fn(&Architecture) -> bool,
+    /// The provider aliases the module takes from the root, with what each is for.
+    #[serde(skip)]
+    pub provider_aliases: fn(&Architecture) -> Vec<ProviderAlias>,
+}
+
+/// A provider alias a module declares in `configuration_aliases`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderAlias {
+    /// As the module refers to it, e.g. `aws.copy`.
+    pub name: &'static str,
+    /// Why the module needs it, for the comment in its versions.tf.
+    pub purpose: &'static str,
 }
 
 fn always(_: &Architecture) -> bool {
     true
+}
+
+fn no_aliases(_: &Architecture) -> Vec<ProviderAlias> {
+    Vec::new()
 }
 
 /// Every module, in the order main.tf calls them, with the summary the root README gives.
@@ -127,66 +143,107 @@ pub const MODULES: &[ModuleSummary] = &[
         name: "kms",
         summary: "customer-managed KMS keys per purpose (logs, data, alarms), rotation on",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "network",
         summary: "VPC, public / private / database subnets per zone, NAT or VPC endpoints, flow logs, the security-group chain",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "dns",
         summary: "Route53 zone, the API's ACM certificate with DNS validation, A/AAAA alias records",
         present: always,
+        provider_aliases: |arch| {
+            let cdn = arch.cdn.api || arch.cdn.images;
+            cdn.then_some(ProviderAlias {
+                name: "aws.us_east_1",
+                purpose: "CloudFront only takes certificates from us-east-1.",
+            })
+            .into_iter()
+            .collect()
+        },
     },
     ModuleSummary {
         name: "alb",
         summary: "application load balancer, HTTPS listener and HTTP redirect, target group, access-log bucket",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "waf",
         summary: "WAFv2 web ACL with AWS managed rules and a rate limit, on the ALB, logged",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "rds",
         summary: "PostgreSQL with a RDS-managed master secret, parameter group, log exports, monitoring",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "ecs",
         summary: "ECR, Fargate cluster, task definition and service behind the ALB, least-privilege roles, autoscaling",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "cache",
         summary: "ElastiCache replication group with IAM authentication, encrypted at rest and in transit",
         present: |arch| arch.cache.is_some(),
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "images",
         summary: "S3 bucket for images (Intelligent-Tiering) behind CloudFront with origin access control",
         present: |arch| arch.cdn.images,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "api_cdn",
         summary: "CloudFront in front of the API; the load balancer takes CloudFront only",
         present: |arch| arch.cdn.api,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "backup",
         summary: "AWS Backup vault, daily plan and selection of the database",
         present: always,
+        provider_aliases: |arch| {
+            arch.backup
+                .copy
+                .as_ref()
+                .map(|_| ProviderAlias {
+                    name: "aws.copy",
+                    purpose: "aws.copy is the provider of the region that receives the copies.",
+                })
+                .into_iter()
+                .collect()
+        },
     },
     ModuleSummary {
         name: "amplify",
         summary: "Amplify Hosting app, branch and domain for the Next.js frontend",
         present: always,
+        provider_aliases: no_aliases,
     },
     ModuleSummary {
         name: "monitoring",
         summary: "SNS alarm topic, e-mail and Slack, CloudWatch alarms and dashboard",
         present: always,
+        provider_aliases: |arch| {
+            arch.monitoring
+                .slack
+                .as_ref()
+                .map(|_| ProviderAlias {
+                    name: "aws.chatbot",
+                    purpose: "aws.chatbot is the provider of a region with the AWS Chatbot API.",
+                })
+                .into_iter()
+                .collect()
+        },
     },
 ];
 
