@@ -93,6 +93,9 @@ impl Renderer {
         // A misspelt context field must fail loudly, not render as an empty string.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_filter("hcl", |value: Value| hcl::literal(&value));
+        // Rules every module's variables share (modules/common/variables.tf.j2).
+        env.add_global("name_max", crate::model::NAME_PREFIX_MAX);
+        env.add_global("log_retention_days_allowed", Value::from(crate::model::LOG_RETENTION_DAYS.to_vec()));
         env.add_filter("md", |text: &str| markdown_cell(text));
         for (name, source) in TEMPLATES {
             env.add_template(name, source).map_err(|e| template_error(name, e))?;

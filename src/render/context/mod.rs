@@ -22,7 +22,7 @@ pub use scale::{CacheContext, CdnContext};
 pub use service::EcsContext;
 
 use crate::config::Stage;
-use crate::model::{Architecture, LOG_RETENTION_DAYS};
+use crate::model::Architecture;
 
 /// Terraform and provider constraints of every generated root and module.
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +74,6 @@ pub struct EnvironmentContext {
     pub cache: Option<CacheContext>,
     pub cdn: CdnContext,
     pub logs: LogsContext,
-    pub log_retention_days_allowed: Vec<u32>,
     /// The modules of this root, in the order main.tf calls them.
     pub modules: Vec<ModuleSummary>,
     /// The architecture as a Mermaid flowchart, for the README: a preset switch changes
@@ -308,7 +307,6 @@ impl EnvironmentContext {
                     )
                 }),
             },
-            log_retention_days_allowed: LOG_RETENTION_DAYS.to_vec(),
             modules: MODULES.iter().filter(|m| (m.present)(arch)).cloned().collect(),
             diagram: crate::diagram::mermaid(arch),
         }
