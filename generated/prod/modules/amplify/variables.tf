@@ -3,6 +3,11 @@
 variable "name" {
   description = "Name of the Amplify app, <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,23}$", var.name))
+    error_message = "name must be 2 to 24 lowercase letters, digits or hyphens, starting with a letter."
+  }
 }
 
 variable "repository" {
