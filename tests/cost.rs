@@ -110,7 +110,20 @@ fn cost_json_is_json_and_presets_lists_the_dev_presets() {
     let output = test.run_args(&["cost", "--env", "dev", "--json"]).status(0);
     let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("cost --json prints JSON");
     assert!(json["total_usd"].as_f64().is_some_and(|t| t > 0.0), "{json}");
-    assert!(json["lines"].as_array().is_some_and(|l| l.iter().any(|l| l["price_confirmed"] == false)));
+    // Every price dev uses is confirmed by a source; prod's backup copy in Osaka is not.
+    assert!(json["lines"].as_array().is_some_and(|l| l.iter().all(|l| l["price_confirmed"] == true)), "{json}");
+    assert_eq!(json["unconfirmed_usd"].as_f64(), Some(0.0), "{json}");
+    let output = test.run_args(&["cost", "--env", "prod", "--json"]).status(0);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("cost --json prints JSON");
+    let unconfirmed: f64 = json["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter(|l| l["price_confirmed"] == false)
+        .map(|l| l["monthly_usd"].as_f64().expect("monthly_usd"))
+        .sum();
+    assert!(unconfirmed > 0.0, "{json}");
+    assert!((json["unconfirmed_usd"].as_f64().expect("unconfirmed_usd") - unconfirmed).abs() < 0.005, "{json}");
 
     let output = test.run_args(&["cost", "--env", "dev", "--compare", "--json"]).status(0);
     let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("cost --compare --json prints JSON");

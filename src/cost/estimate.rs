@@ -190,6 +190,8 @@ pub struct Estimate {
     pub lines: Vec<CostLine>,
     /// The sum of the lines.
     pub total_usd: f64,
+    /// How much of the total rests on prices no source confirmed.
+    pub unconfirmed_usd: f64,
     /// The usage assumptions used (`[usage]`, defaults unless the environment sets them).
     pub usage: UsageSettings,
     /// Things about this environment's figures worth knowing (a service that cannot carry
@@ -395,6 +397,7 @@ impl Estimate {
         amplify(usage, &mut bill);
 
         let total_usd = round(bill.lines.iter().map(|l| l.monthly_usd).sum(), 2);
+        let unconfirmed_usd = round(bill.lines.iter().filter(|l| !l.price_confirmed).map(|l| l.monthly_usd).sum(), 2);
         Estimate {
             environment: arch.environment.clone(),
             name: arch.name_prefix.clone(),
@@ -402,6 +405,7 @@ impl Estimate {
             presets: arch.presets.iter().map(|p| p.name.to_string()).collect(),
             lines: bill.lines,
             total_usd,
+            unconfirmed_usd,
             usage: usage.clone(),
             notes,
             missing_prices: bill.missing,
@@ -423,11 +427,6 @@ impl Estimate {
             }
         }
         lines
-    }
-
-    /// How much of the total rests on prices no source confirmed.
-    pub fn unconfirmed_usd(&self) -> f64 {
-        round(self.lines.iter().filter(|l| !l.price_confirmed).map(|l| l.monthly_usd).sum(), 2)
     }
 
     /// The estimate as a table for people.
@@ -461,7 +460,7 @@ impl Estimate {
                 text,
                 "\n* price not confirmed by a source: {} of the {} total rests on these \
                  (pricing/aws-prices.toml says how each was derived):",
-                money(self.unconfirmed_usd()),
+                money(self.unconfirmed_usd),
                 money(self.total_usd)
             );
             for line in unconfirmed {

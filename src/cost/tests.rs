@@ -319,10 +319,14 @@ fn every_price_the_estimator_uses_exists_for_ap_northeast_1() {
 fn the_table_flags_unconfirmed_prices_and_states_the_usage() {
     let estimate = Estimate::new(&arch(""), real_prices());
     let table = estimate.table(real_prices());
-    let flagged = table.lines().find(|l| l.contains("db.t4g.medium PostgreSQL")).expect("RDS line");
+    // The sourced Multi-AZ row is confirmed; the copy vault's storage in Osaka is not.
+    let confirmed = table.lines().find(|l| l.contains("db.t4g.medium PostgreSQL")).expect("RDS line");
+    assert!(!confirmed.ends_with(" *"), "{confirmed}");
+    let flagged = table.lines().find(|l| l.contains("copy to ap-northeast-3: snapshots")).expect("copy line");
     assert!(flagged.ends_with(" *"), "{flagged}");
-    assert!(table.contains("* price not confirmed by a source"));
-    assert!(table.contains("rds_postgresql.db_t4g_medium.multi_az_hour in ap-northeast-1, $0.204/hour"));
+    assert!(table.contains("* price not confirmed by a source: 1.90 of the"), "{table}");
+    assert!(table.contains("backup.warm_storage_rds_gb_month in ap-northeast-3, $0.095/gb_month"));
+    assert!(close(estimate.unconfirmed_usd, 1.90), "{}", estimate.unconfirmed_usd);
     assert!(table.contains("usage assumed ([usage]"));
     let total: f64 = estimate.lines.iter().map(|l| l.monthly_usd).sum();
     assert!(close(total, estimate.total_usd));
