@@ -51,6 +51,9 @@ pub enum Error {
     Io(String),
     #[error("internal error: {0}\n  = help: this is a bug in infragen; please report it with the environment file")]
     Internal(String),
+    /// Whoever read the standard output stopped reading; the command's work is done.
+    #[error("standard output closed")]
+    OutputClosed,
 }
 
 impl Error {
@@ -59,6 +62,7 @@ impl Error {
             Error::Invalid(_) | Error::Usage(_) => Exit::InvalidInput,
             Error::Io(_) => Exit::Io,
             Error::Internal(_) => Exit::Internal,
+            Error::OutputClosed => Exit::Success,
         }
     }
 }
@@ -91,6 +95,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     };
     match result {
         Ok(exit) => exit,
+        Err(Error::OutputClosed) => Exit::Success,
         Err(error) => {
             // Nothing sensible is left to do when stderr itself fails.
             let _ = writeln!(err, "{error}");

@@ -31,8 +31,9 @@ impl Workspace {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(Error::Usage(format!(
-                    "no environments directory at {}\n  = help: run `infragen init` to create one, or point --environments at it",
-                    self.dir.display()
+                    "no environments directory at {}\n  = help: {}",
+                    self.dir.display(),
+                    self.missing_directory_help()
                 )));
             }
             Err(e) => return Err(Error::Io(format!("{}: {e}", self.dir.display()))),
@@ -62,6 +63,22 @@ impl Workspace {
         if dir_name.is_empty() { format!("{name}.toml") } else { format!("{dir_name}/{name}.toml") }
     }
 
+    /// What to do when the environments directory does not exist. Run from inside an
+    /// environments directory, `infragen init` would nest a second one in it: say so instead.
+    fn missing_directory_help(&self) -> String {
+        let here_has_environments = fs::read_dir(".").is_ok_and(|entries| {
+            entries.flatten().any(|entry| {
+                let path = entry.path();
+                path.extension().is_some_and(|ext| ext == "toml") && path.is_file()
+            })
+        });
+        if self.dir.is_relative() && here_has_environments {
+            "the current directory holds environment files; run infragen from the directory above it, or pass `--environments .` (and `--out` for the output)".to_string()
+        } else {
+            "run `infragen init` to create one, or point --environments at it".to_string()
+        }
+    }
+
     /// Reads the file of one environment.
     pub fn read(&self, name: &str) -> Result<SourceFile, Error> {
         let path = self.dir.join(format!("{name}.toml"));
@@ -79,6 +96,7 @@ impl Workspace {
                     Diagnostic::error(format!("no environment `{name}`: {} does not exist", path.display()));
                 diagnostic = match did_you_mean(name, known.iter().map(String::as_str)) {
                     Some(s) => diagnostic.help(format!("did you mean `{s}`?")),
+                    None if known.is_empty() && !self.dir.is_dir() => diagnostic.help(self.missing_directory_help()),
                     None if known.is_empty() => {
                         diagnostic.help("run `infragen init` to create starter environment files")
                     }

@@ -106,3 +106,51 @@ fn help_and_version_work() {
     test.run_args(&["--help"]).status(0).stdout_contains("Exit status: 0 success, 1 generated files are stale");
     test.run_args(&["--version"]).status(0).stdout_contains("infragen ");
 }
+
+#[test]
+fn a_reader_that_stops_reading_is_not_a_failure() {
+    let test = Test::with_shipped_environments();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .args(["gen", "--all"])
+        .current_dir(test.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("infragen runs");
+    // Closed before infragen has rendered anything, so its first write meets a closed pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("infragen ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    // Everything was written all the same.
+    test.run_args(&["gen", "--all", "--check"]).status(0);
+}
+
+#[test]
+fn inside_the_environments_directory_infragen_says_to_go_up() {
+    let test = Test::with_shipped_environments();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .args(["gen", "--all"])
+        .current_dir(test.path().join("environments"))
+        .output()
+        .expect("infragen runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the current directory holds environment files; run infragen from the directory above it"));
+    assert!(!stderr.contains("infragen init"), "{stderr}");
+    assert!(!test.path().join("environments/generated").exists());
+}
+
+#[test]
+fn only_overrides_that_change_something_make_the_run_differ() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let output = test.run_args(&["gen", "--env", "dev", "--without-preset", "images-cdn"]).status(0);
+    assert!(output.stderr.contains("--without-preset images-cdn changes nothing"), "{}", output.stderr);
+    assert!(!output.stderr.contains("per-run overrides"), "{}", output.stderr);
+    test.run_args(&["gen", "--all", "--check"]).status(0);
+    test.run_args(&["gen", "--env", "dev", "--without-preset", "no-nat"])
+        .status(0)
+        .stderr_contains("written with per-run overrides");
+}

@@ -213,3 +213,20 @@ fn environments_sharing_a_zone_need_their_own_names() {
         output.stderr
     );
 }
+
+#[test]
+fn a_full_domain_name_as_record_name() {
+    fails_cleanly(
+        "dev.toml",
+        |text| text.replace("api_record = \"api-dev\"", "api_record = \"api-dev.example.com\""),
+        "error: `dns.api_record` is a full domain name (\"api-dev.example.com\"); it names a record under the zone example.com, so it would become api-dev.example.com.example.com
+  --> environments/dev.toml:25:14
+   |
+25 | api_record = \"api-dev.example.com\"
+   |              ^^^^^^^^^^^^^^^^^^^^^
+   = help: did you mean `api-dev`?
+
+1 error found
+",
+    );
+}

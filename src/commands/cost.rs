@@ -30,7 +30,7 @@ pub fn run(args: &CostArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     } else {
         estimate.table(prices)
     };
-    write!(out, "{text}").map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
+    super::write_text(out, &text)?;
     if !estimate.missing_prices.is_empty() {
         write_line(
             err,

@@ -12,6 +12,6 @@ pub fn run(args: &DiagramArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         DiagramFormat::Mermaid => diagram::mermaid(&environment.architecture),
         DiagramFormat::Ascii => diagram::ascii(&environment.architecture),
     };
-    out.write_all(drawing.as_bytes()).map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
+    super::write_text(out, &drawing)?;
     Ok(Exit::Success)
 }

@@ -2,9 +2,8 @@
 
 use std::io::Write;
 
-use super::{load_all, write_line};
+use super::{load_all, write_line, write_text};
 use crate::cli::{GenArgs, Selection};
-use crate::config::Overrides;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::output::{FileChange, Plan, Review};
 use crate::render::{RenderedRoot, Renderer};
@@ -33,7 +32,11 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
             return Ok(Exit::Success);
         }
-        write!(out, "{}", plan.unified_diff(&args.out)).map_err(|e| Error::Io(e.to_string()))?;
+        // The verdict is the exit status, whether or not the reader took the whole diff.
+        match write_text(out, &plan.unified_diff(&args.out)) {
+            Ok(()) | Err(Error::OutputClosed) => {}
+            Err(error) => return Err(error),
+        }
         for root in &roots {
             let review = Review::of(&plan, &root.name);
             if !review.is_empty() {
@@ -59,7 +62,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     for root in &roots {
         write_summary(out, &out_dir, root, &plan)?;
     }
-    if args.overrides.overrides() != Overrides::default() {
+    if environments.iter().any(|environment| environment.loaded.shaped_by_flags()) {
         write_line(
             err,
             "note: written with per-run overrides; `infragen gen --check` reports these files stale until the environment files say the same",
@@ -156,6 +159,6 @@ fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: 
     for (module, resources) in root.resource_counts() {
         write_line(out, &format!("  {module:<12} {resources:>3} resources"))?;
     }
-    write!(out, "{}", Review::of(plan, &root.name)).map_err(|e| Error::Io(e.to_string()))?;
+    write_text(out, &Review::of(plan, &root.name).to_string())?;
     Ok(())
 }

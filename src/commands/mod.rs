@@ -48,5 +48,20 @@ pub(crate) fn load_one(args: &crate::cli::EnvironmentArgs, err: &mut dyn Write) 
 }
 
 pub(crate) fn write_line(stream: &mut dyn Write, text: &str) -> Result<(), Error> {
-    writeln!(stream, "{text}").map_err(|e| Error::Io(format!("cannot write output: {e}")))
+    writeln!(stream, "{text}").map_err(output_error)
+}
+
+/// Writes a command's whole output.
+pub(crate) fn write_text(stream: &mut dyn Write, text: &str) -> Result<(), Error> {
+    stream.write_all(text.as_bytes()).map_err(output_error)
+}
+
+/// A reader that stopped reading (`infragen gen --all | head -1`) is not a failure of the
+/// command: what it did is done, and nobody is left to tell.
+fn output_error(error: std::io::Error) -> Error {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::OutputClosed
+    } else {
+        Error::Io(format!("cannot write output: {error}"))
+    }
 }

@@ -24,7 +24,7 @@ pub fn run(args: &PresetsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             savings(&comparison)
         }
     };
-    write!(out, "{text}").map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
+    super::write_text(out, &text)?;
     Ok(Exit::Success)
 }
 

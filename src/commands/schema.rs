@@ -20,7 +20,7 @@ pub fn run(args: &SchemaArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Resu
     let text = schema_json()?;
     match &args.output {
         Some(path) => fs::write(path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?,
-        None => out.write_all(text.as_bytes()).map_err(|e| Error::Io(e.to_string()))?,
+        None => super::write_text(out, &text)?,
     }
     Ok(Exit::Success)
 }

@@ -19,7 +19,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     for warning in &loaded.warnings {
         write_line(err, &warning.to_string())?;
     }
-    write!(out, "{}", render(&loaded)?).map_err(|e| Error::Io(e.to_string()))?;
+    super::write_text(out, &render(&loaded)?)?;
     // The settings are shown even when they do not validate: that is when they help most.
     Architecture::from_environment(&loaded).map_err(Error::Invalid)?;
     Ok(Exit::Success)

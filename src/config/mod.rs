@@ -67,6 +67,11 @@ pub struct LoadedEnvironment {
 }
 
 impl LoadedEnvironment {
+    /// True when a command-line flag set a value (a flag that changes nothing sets none).
+    pub fn shaped_by_flags(&self) -> bool {
+        self.provenance.iter().any(|(_, origin)| matches!(origin, Origin::Flag(_)))
+    }
+
     /// Where the value at `path` was written, when it was written in the file or a flag.
     pub fn locate(&self, path: &FieldPath) -> Option<Location> {
         match self.provenance.origin(path) {

@@ -60,6 +60,41 @@ pub const SSL_POLICIES: [&str; 8] = [
 /// The rate limits a WAF rate-based rule accepts, per five minutes.
 pub const WAF_RATE_LIMITS: std::ops::RangeInclusive<u64> = 10..=2_000_000_000;
 
+/// The full domain of a record written as a name under the zone, with an error when the
+/// name is not one or more DNS labels.
+fn record_domain(checks: &mut Checks<'_>, field: &str, value: &str, zone: &str) -> String {
+    let at = path(field);
+    let full = format!("{value}.{zone}");
+    let labels_ok = !value.is_empty() && value.split('.').all(|label| names::check_dns_label(label).is_ok());
+    // A full domain name here would be prefixed to the zone once more
+    // (api.example.com.example.com): say what was probably meant.
+    let under_zone = value.strip_suffix(zone).and_then(|rest| rest.strip_suffix('.'));
+    if value.trim_end_matches('.') == zone {
+        checks.error(
+            &at,
+            format!("`{field}` is the zone itself (\"{zone}\"); it names a record under the zone"),
+            Some(format!("write the name below the zone, for example \"api\" for api.{zone}")),
+        );
+    } else if let Some(name) = under_zone.filter(|name| !name.is_empty()) {
+        checks.error(
+            &at,
+            format!(
+                "`{field}` is a full domain name (\"{value}\"); it names a record under the zone {zone}, so it would become {full}"
+            ),
+            Some(format!("did you mean `{name}`?")),
+        );
+    } else if !labels_ok {
+        checks.error(
+            &at,
+            format!("`{field}` must be one or more DNS labels (lowercase letters, digits, hyphens), found \"{value}\""),
+            Some(format!("for example \"api\", which names api.{zone}")),
+        );
+    } else if full.len() > 253 {
+        checks.error(&at, format!("`{field}`: {full} is longer than the 253 characters DNS allows"), None);
+    }
+    full
+}
+
 impl Dns {
     pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> Dns {
         let raw = &settings.dns;
@@ -67,36 +102,10 @@ impl Dns {
         if let Err(expected) = names::check_domain_name(&zone) {
             checks.error(&path("dns.zone"), format!("`dns.zone` must be {expected}, found \"{}\"", raw.zone), None);
         }
-        let mut record = |field: &str, value: &str| -> String {
-            let at = path("dns").key(field);
-            let full = format!("{value}.{zone}");
-            let labels_ok = !value.is_empty() && value.split('.').all(|label| names::check_dns_label(label).is_ok());
-            if !labels_ok {
-                checks.error(
-                    &at,
-                    format!(
-                        "`{at}` must be one or more DNS labels (lowercase letters, digits, hyphens), found \"{value}\""
-                    ),
-                    Some(format!("for example \"api\", which names api.{zone}")),
-                );
-            } else if full.len() > 253 {
-                checks.error(&at, format!("`{at}`: {full} is longer than the 253 characters DNS allows"), None);
-            }
-            full
-        };
-        let api_domain = record("api_record", &raw.api_record);
-        let frontend_domain = record("frontend_record", &raw.frontend_record);
+        let api_domain = record_domain(checks, "dns.api_record", &raw.api_record, &zone);
+        let frontend_domain = record_domain(checks, "dns.frontend_record", &raw.frontend_record, &zone);
         let images_record = &settings.cdn.images_record;
-        let images_domain = format!("{images_record}.{zone}");
-        if images_record.is_empty() || !images_record.split('.').all(|l| names::check_dns_label(l).is_ok()) {
-            checks.error(
-                &path("cdn.images_record"),
-                format!(
-                    "`cdn.images_record` must be one or more DNS labels (lowercase letters, digits, hyphens), found \"{images_record}\""
-                ),
-                None,
-            );
-        }
+        let images_domain = record_domain(checks, "cdn.images_record", images_record, &zone);
         let records = [
             ("dns.api_record", &raw.api_record),
             ("dns.frontend_record", &raw.frontend_record),
