@@ -230,3 +230,61 @@ fn a_full_domain_name_as_record_name() {
 ",
     );
 }
+
+#[test]
+fn a_preset_conflict_names_the_flag_and_the_setting_both_change() {
+    let test = Test::with_fixture_environments();
+    let output = test.run_args(&["gen", "--env", "dev", "--preset", "autoscaling-tuned"]).status(2);
+    assert_eq!(
+        output.stderr,
+        "error: presets `min-ecs` and `autoscaling-tuned` conflict; use one or the other
+ --> environments/dev.toml:7:38
+  |
+7 | presets = [\"no-nat\", \"single-az-db\", \"min-ecs\", \"min-logs\", \"night-scale-down\"]
+  |                                      ^^^^^^^^^
+  = note: both change the service's scaling: `min-ecs` pins `service.min_count` and `service.max_count` to 1, so the targets `autoscaling-tuned` sets in `service.autoscaling` would never add or remove a task
+  = note: `autoscaling-tuned` is switched on by --preset autoscaling-tuned for this run
+
+1 error found
+"
+    );
+}
+
+#[test]
+fn a_value_from_a_preset_given_as_a_flag_says_to_leave_the_flag_out() {
+    let test = Test::with_fixture_environments();
+    let output = test.run_args(&["gen", "--env", "prod", "--preset", "single-az-db"]).status(2);
+    assert!(
+        output.stderr.contains(
+            "= note: `database.multi_az` comes from preset `single-az-db`, switched on by --preset single-az-db for this run; leave that flag out"
+        ),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("in environments/prod.toml"), "{}", output.stderr);
+
+    // A preset listed in the file is pointed at with the line of the list.
+    let output = test.run_args(&["gen", "--env", "dev", "--set", "service.min_count=2"]).status(2);
+    assert!(
+        output.stderr.contains(
+            "= note: `service.desired_count` comes from preset `min-ecs`, listed in `presets` at environments/dev.toml:7; remove it there or switch it off with --without-preset min-ecs"
+        ),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_flag_that_outranks_a_preset_is_named_as_the_winner() {
+    let test = Test::with_fixture_environments();
+    let output =
+        test.run_args(&["show", "--env", "dev", "--set", "service.cpu=512", "--set", "service.memory=1024"]).status(0);
+    assert!(
+        output.stderr.contains(
+            "warning: preset `min-ecs` sets `service.cpu`, but --set service.cpu=512 sets `service.cpu` too, and the flag wins\n  = help: leave out --set service.cpu=512 to let the preset decide"
+        ),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("the file wins"), "{}", output.stderr);
+}

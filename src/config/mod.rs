@@ -23,6 +23,7 @@ pub mod service;
 pub mod settings;
 pub mod tiers;
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -64,6 +65,8 @@ pub struct LoadedEnvironment {
     pub warnings: Vec<Diagnostic>,
     /// Command-line flags as sources, for locating problems in them.
     flags: Vec<SourceFile>,
+    /// Where the file lists its presets, when it does.
+    presets_location: Option<Location>,
 }
 
 impl LoadedEnvironment {
@@ -90,10 +93,32 @@ impl LoadedEnvironment {
                 "`{path}` comes from the `{}` scale tier; set it in {file} to override the tier",
                 tier.name()
             )],
-            Origin::Preset(name) => vec![format!(
-                "`{path}` comes from preset `{name}`; switch it off with --without-preset {name} or remove it from `presets` in {file}"
-            )],
+            Origin::Preset(name) => vec![self.preset_note(path, &name)],
             Origin::File(_) | Origin::Flag(_) => Vec::new(),
+        }
+    }
+
+    /// Says which preset set the value at `path`, and where that preset was switched on: by a
+    /// flag of this run, or in the file's `presets` list (with its line).
+    fn preset_note(&self, path: &FieldPath, name: &str) -> String {
+        let switched_on_by_flag = match self.provenance.origin(&FieldPath::root().key("presets")) {
+            Origin::Flag(flags) => {
+                flags.split(" --").any(|flag| flag.trim_start_matches("--") == format!("preset {name}"))
+            }
+            _ => false,
+        };
+        if switched_on_by_flag {
+            format!(
+                "`{path}` comes from preset `{name}`, switched on by --preset {name} for this run; leave that flag out"
+            )
+        } else {
+            let place = match &self.presets_location {
+                Some(location) => format!("{}:{}", location.file, location.line),
+                None => self.source.name.clone(),
+            };
+            format!(
+                "`{path}` comes from preset `{name}`, listed in `presets` at {place}; remove it there or switch it off with --without-preset {name}"
+            )
         }
     }
 
@@ -160,11 +185,11 @@ pub fn load_environment(
     for preset in &selection.presets {
         layers.push(builtin_layer(LayerKind::Preset(preset.name.to_string()), preset.overlay)?);
     }
-    check_preset_conflicts(&source, &layers)?;
-    let mut warnings = selection.warnings;
+    check_preset_conflicts(&layers, &selection.sources)?;
+    let mut warnings = selection.warnings.clone();
     warnings.extend(shadowed_preset_warnings(&source, &layers, &user_layers));
     layers.extend(user_layers);
-    if let Some(flag_layer) = selection.changed_by_flags {
+    if let Some(flag_layer) = selection.changed_by_flags.clone() {
         layers.push(flag_layer);
     }
 
@@ -172,7 +197,15 @@ pub fn load_environment(
     let settings = Value::Table(merged)
         .try_into::<Settings>()
         .map_err(|e| Diagnostics(vec![Diagnostic::error(format!("{}: {}", source.name, e.message().trim()))]))?;
-    Ok(LoadedEnvironment { name: name.to_string(), source, settings, provenance, warnings, flags: flag_sources })
+    Ok(LoadedEnvironment {
+        name: name.to_string(),
+        source,
+        settings,
+        provenance,
+        warnings,
+        flags: flag_sources,
+        presets_location: selection.file_location,
+    })
 }
 
 fn structure_errors(source: &SourceFile, document: &Spanned<DeTable<'_>>) -> Vec<Diagnostic> {
@@ -233,9 +266,22 @@ fn top_value<'a>(layers: &'a [Layer], key: &str) -> Option<&'a Value> {
 
 struct PresetSelection {
     presets: Vec<&'static Preset>,
+    /// Where each selected preset was switched on, by name.
+    sources: BTreeMap<String, PresetSource>,
+    /// Where the file lists its presets.
+    file_location: Option<Location>,
     /// A flag layer recording the changed list, when `--preset`/`--without-preset` changed it.
     changed_by_flags: Option<Layer>,
     warnings: Vec<Diagnostic>,
+}
+
+/// Where a preset was switched on.
+#[derive(Debug, Clone)]
+enum PresetSource {
+    /// Listed in the environment file's `presets`, at its entry there.
+    File(Option<Location>),
+    /// `--preset NAME`.
+    Flag,
 }
 
 fn select_presets(
@@ -264,6 +310,13 @@ fn select_presets(
     };
 
     let mut names: Vec<String> = Vec::new();
+    let mut sources = BTreeMap::new();
+    let file_location = match listed_in {
+        Some(layer) if layer.kind == LayerKind::File => {
+            layer.spans.get(&FieldPath::root().key("presets")).map(|span| source.locate(span.clone()))
+        }
+        _ => None,
+    };
     for (index, name) in listed.iter().enumerate() {
         let path = FieldPath::root().key("presets").index(index);
         let location = match listed_in {
@@ -278,6 +331,7 @@ fn select_presets(
             errors.push(Diagnostic::error(format!("preset `{name}` is listed twice in `presets`")).at(location));
         } else {
             names.push(name.clone());
+            sources.insert(name.clone(), PresetSource::File(location));
         }
     }
     let mut changed = Vec::new();
@@ -286,6 +340,7 @@ fn select_presets(
             errors.push(unknown(name).note(format!("given as --preset {name}")));
         } else if !names.contains(name) {
             names.push(name.clone());
+            sources.insert(name.clone(), PresetSource::Flag);
             changed.push(format!("--preset {name}"));
         }
     }
@@ -311,7 +366,7 @@ fn select_presets(
         Layer::new(LayerKind::Flag(changed.join(" ")), table)
     });
     let presets = names.iter().filter_map(|n| presets::find(n)).collect();
-    Ok(PresetSelection { presets, changed_by_flags, warnings })
+    Ok(PresetSelection { presets, sources, file_location, changed_by_flags, warnings })
 }
 
 fn defaults_layer() -> Result<Layer, Diagnostics> {
@@ -332,7 +387,9 @@ fn internal(message: String) -> Diagnostics {
 }
 
 /// Two presets conflict when they are declared incompatible or set the same value differently.
-fn check_preset_conflicts(source: &SourceFile, layers: &[Layer]) -> Result<(), Diagnostics> {
+/// The error points at the preset listed in the file and says where the other one came from,
+/// and which setting both change.
+fn check_preset_conflicts(layers: &[Layer], sources: &BTreeMap<String, PresetSource>) -> Result<(), Diagnostics> {
     let presets: Vec<(&str, &Layer)> = layers
         .iter()
         .filter_map(|layer| match &layer.kind {
@@ -343,20 +400,32 @@ fn check_preset_conflicts(source: &SourceFile, layers: &[Layer]) -> Result<(), D
     let mut errors = Vec::new();
     for (i, (first, first_layer)) in presets.iter().enumerate() {
         for (second, second_layer) in &presets[i + 1..] {
-            let declared = presets::find(first).is_some_and(|p| p.conflicts_with.contains(second))
-                || presets::find(second).is_some_and(|p| p.conflicts_with.contains(first));
-            let clash = first_layer
-                .leaf_paths()
-                .into_iter()
-                .find(|path| second_layer.get(path).is_some_and(|value| first_layer.get(path) != Some(value)));
-            if declared || clash.is_some() {
-                let mut diagnostic =
-                    Diagnostic::error(format!("presets `{first}` and `{second}` conflict; use one or the other"));
-                if let Some(path) = clash {
-                    diagnostic = diagnostic.note(format!("both set `{path}`, to different values"));
+            let clash = first_layer.leaf_paths().into_iter().find_map(|path| {
+                let (a, b) = (first_layer.get(&path)?, second_layer.get(&path)?);
+                (a != b).then(|| format!("both set `{path}`: `{first}` to {a}, `{second}` to {b}"))
+            });
+            let declared = presets::declared_conflict(first, second).map(|c| format!("both change {}", c.setting));
+            let Some(reason) = clash.or(declared) else { continue };
+            let mut diagnostic =
+                Diagnostic::error(format!("presets `{first}` and `{second}` conflict; use one or the other"))
+                    .note(reason);
+            for name in [first, second] {
+                match sources.get(*name) {
+                    Some(PresetSource::Flag) => {
+                        diagnostic =
+                            diagnostic.note(format!("`{name}` is switched on by --preset {name} for this run"));
+                    }
+                    Some(PresetSource::File(Some(location))) if diagnostic.location.is_none() => {
+                        diagnostic = diagnostic.at(Some(location.clone()));
+                    }
+                    Some(PresetSource::File(location)) => {
+                        let place = location.as_ref().map_or(String::new(), |l| format!(" at {}:{}", l.file, l.line));
+                        diagnostic = diagnostic.note(format!("`{name}` is listed in `presets`{place}"));
+                    }
+                    None => {}
                 }
-                errors.push(diagnostic.note(format!("in {}", source.name)));
             }
+            errors.push(diagnostic);
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(Diagnostics(errors)) }
@@ -372,16 +441,19 @@ fn shadowed_preset_warnings(source: &SourceFile, layers: &[Layer], user_layers: 
             for user in user_layers {
                 if let Some(user_path) = user.leaf_paths().into_iter().find(|p| p.overlaps(&path)) {
                     let location = user.spans.get(&user_path).map(|span| source.locate(span.clone()));
-                    let place = match &user.kind {
-                        LayerKind::Flag(flag) => flag.clone(),
-                        _ => source.name.clone(),
+                    let (place, winner) = match &user.kind {
+                        LayerKind::Flag(flag) => (flag.clone(), "the flag"),
+                        _ => (source.name.clone(), "the file"),
                     };
                     warnings.push(
                         Diagnostic::warning(format!(
-                            "preset `{name}` sets `{path}`, but {place} sets `{user_path}` too, and the file wins"
+                            "preset `{name}` sets `{path}`, but {place} sets `{user_path}` too, and {winner} wins"
                         ))
                         .at(location.filter(|_| user.kind == LayerKind::File))
-                        .help(format!("remove `{user_path}` from {place} to let the preset decide")),
+                        .help(match &user.kind {
+                            LayerKind::Flag(flag) => format!("leave out {flag} to let the preset decide"),
+                            _ => format!("remove `{user_path}` from {place} to let the preset decide"),
+                        }),
                     );
                 }
             }

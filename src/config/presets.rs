@@ -15,8 +15,16 @@ pub struct Preset {
     pub description: &'static str,
     /// The settings it applies, as TOML (dotted keys).
     pub overlay: &'static str,
-    /// Presets that make no sense together with this one.
-    pub conflicts_with: &'static [&'static str],
+    /// Presets that make no sense together with this one, though they set no value differently.
+    pub conflicts_with: &'static [Conflict],
+}
+
+/// A declared conflict: the other preset, and the setting both change, for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conflict {
+    pub preset: &'static str,
+    /// What both presets change, and how they contradict each other there.
+    pub setting: &'static str,
 }
 
 /// Every preset infragen knows, in the order `infragen presets` lists them.
@@ -83,7 +91,11 @@ pub const PRESETS: &[Preset] = &[
         description: "Lets tasks run hotter before autoscaling adds one and removes idle ones sooner, so fewer \
                       tasks run for the same load. Leaves less headroom for sudden spikes.",
         overlay: "service.autoscaling.cpu_target = 75\nservice.autoscaling.memory_target = 85\nservice.autoscaling.scale_in_cooldown = 120\n",
-        conflicts_with: &["min-ecs"],
+        conflicts_with: &[Conflict {
+            preset: "min-ecs",
+            setting: "the service's scaling: `min-ecs` pins `service.min_count` and `service.max_count` to 1, \
+                      so the targets `autoscaling-tuned` sets in `service.autoscaling` would never add or remove a task",
+        }],
     },
     Preset {
         name: "graviton",
@@ -94,6 +106,12 @@ pub const PRESETS: &[Preset] = &[
         conflicts_with: &[],
     },
 ];
+
+/// The declared conflict between two presets, whichever of them declares it.
+pub fn declared_conflict(first: &str, second: &str) -> Option<&'static Conflict> {
+    let declares = |by: &str, other: &str| find(by).and_then(|p| p.conflicts_with.iter().find(|c| c.preset == other));
+    declares(first, second).or_else(|| declares(second, first))
+}
 
 /// The preset with this name.
 pub fn find(name: &str) -> Option<&'static Preset> {
@@ -127,7 +145,7 @@ mod tests {
         for preset in PRESETS {
             assert!(seen.insert(preset.name), "duplicate preset {}", preset.name);
             for other in preset.conflicts_with {
-                assert!(find(other).is_some(), "{} conflicts with unknown {other}", preset.name);
+                assert!(find(other.preset).is_some(), "{} conflicts with unknown {}", preset.name, other.preset);
             }
         }
     }

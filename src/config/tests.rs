@@ -152,7 +152,7 @@ fn notes_say_where_a_value_came_from() {
     assert_eq!(
         diagnostic.notes,
         [
-            "`network.nat` comes from preset `no-nat`; switch it off with --without-preset no-nat or remove it from `presets` in environments/dev.toml"
+            "`network.nat` comes from preset `no-nat`, listed in `presets` at environments/dev.toml:1; remove it there or switch it off with --without-preset no-nat"
         ]
     );
     let diagnostic = env.error_at(&FieldPath::parse_dotted("presets").index(0), "x");
