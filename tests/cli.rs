@@ -154,3 +154,22 @@ fn only_overrides_that_change_something_make_the_run_differ() {
         .status(0)
         .stderr_contains("written with per-run overrides");
 }
+
+#[test]
+fn zones_time_zone_and_backup_partner_follow_the_region() {
+    let test = Test::new().file("environments/staging.toml", "region = \"eu-west-1\"\n");
+    let output = test.run_args(&["show", "--env", "staging"]).status(0);
+    let line = |key: &str| output.stdout.lines().find(|l| l.starts_with(key)).unwrap_or_default().to_string();
+    assert!(line("azs = ").starts_with("azs = [\"eu-west-1a\", \"eu-west-1b\"]"), "{}", output.stdout);
+    assert!(line("azs = ").ends_with("# region eu-west-1"), "{}", output.stdout);
+    assert!(line("timezone = ").starts_with("timezone = \"Europe/Dublin\""), "{}", output.stdout);
+    assert!(line("copy_region = ").starts_with("copy_region = \"eu-central-1\""), "{}", output.stdout);
+    test.run_args(&["gen", "--env", "staging"]).status(0);
+
+    // No region shares London's country or legal area: the owner of the data decides.
+    test.write("environments/staging.toml", "region = \"eu-west-2\"\n");
+    test.run_args(&["gen", "--env", "staging"])
+        .status(2)
+        .stderr_contains("error: `backup.copy_region` has no default in eu-west-2: no other region shares its country or legal area")
+        .stderr_contains("= note: `backup.copy_region` follows from `region` (eu-west-2); set it in environments/staging.toml to change it");
+}

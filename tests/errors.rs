@@ -288,3 +288,25 @@ fn a_flag_that_outranks_a_preset_is_named_as_the_winner() {
     );
     assert!(!output.stderr.contains("the file wins"), "{}", output.stderr);
 }
+
+#[test]
+fn changing_only_the_vpc_gives_one_error_with_subnets_that_fit() {
+    fails_cleanly(
+        "dev.toml",
+        |text| text.replace("vpc_cidr = \"10.1.0.0/16\"", "vpc_cidr = \"10.2.0.0/16\""),
+        "error: 6 subnets are outside `network.vpc_cidr` (10.2.0.0/16): `network.subnets.public[0]` (10.1.0.0/24), `network.subnets.public[1]` (10.1.1.0/24), `network.subnets.private[0]` (10.1.10.0/24), `network.subnets.private[1]` (10.1.11.0/24), `network.subnets.database[0]` (10.1.20.0/24), `network.subnets.database[1]` (10.1.21.0/24)
+  --> environments/dev.toml:15:12
+   |
+15 | vpc_cidr = \"10.2.0.0/16\"
+   |            ^^^^^^^^^^^^^
+   = help: give `network.subnets` ranges inside 10.2.0.0/16, for example:
+
+[network.subnets]
+public = [\"10.2.0.0/24\", \"10.2.1.0/24\"]
+private = [\"10.2.10.0/24\", \"10.2.11.0/24\"]
+database = [\"10.2.20.0/24\", \"10.2.21.0/24\"]
+
+1 error found
+",
+    );
+}

@@ -80,7 +80,9 @@ pub struct BackupSettings {
     pub retention_days: u32,
     /// Copy every backup to a vault in `copy_region` (production needs it).
     pub cross_region_copy: bool,
-    /// The second region that receives the copies, e.g. `ap-northeast-3` (Osaka) for Tokyo.
+    /// The second region that receives the copies. Default: the nearest other region in the
+    /// same country or legal area (`ap-northeast-3`, Osaka, for Tokyo; `eu-central-1` for
+    /// Ireland); none where no such region exists.
     pub copy_region: String,
     /// Days the copies are kept in the second region.
     pub copy_retention_days: u32,
@@ -92,7 +94,8 @@ impl Default for BackupSettings {
             schedule: "cron(0 18 * * ? *)".into(),
             retention_days: 35,
             cross_region_copy: true,
-            // Osaka, the partner of the default region Tokyo.
+            // Osaka, the partner of the default region Tokyo; the region layer sets it for
+            // every other region.
             copy_region: "ap-northeast-3".into(),
             copy_retention_days: 35,
         }

@@ -22,6 +22,8 @@ use super::settings::Tier;
 pub enum Origin {
     /// The built-in default.
     Default,
+    /// Follows from the environment's region (its zones, time zone, backup partner).
+    Region(String),
     /// The scale tier's setting.
     Tier(Tier),
     /// A preset's setting.
@@ -37,6 +39,7 @@ impl Origin {
     pub fn label(&self) -> String {
         match self {
             Origin::Default => "default".into(),
+            Origin::Region(region) => format!("region {region}"),
             Origin::Tier(tier) => format!("tier {}", tier.name()),
             Origin::Preset(name) => format!("preset {name}"),
             Origin::File(_) => "file".into(),
@@ -57,6 +60,7 @@ pub struct Layer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LayerKind {
     Default,
+    Region(String),
     Tier(Tier),
     Preset(String),
     File,
@@ -79,6 +83,7 @@ impl Layer {
     fn origin_of(&self, path: &FieldPath) -> Origin {
         match &self.kind {
             LayerKind::Default => Origin::Default,
+            LayerKind::Region(region) => Origin::Region(region.clone()),
             LayerKind::Tier(tier) => Origin::Tier(*tier),
             LayerKind::Preset(name) => Origin::Preset(name.clone()),
             LayerKind::Flag(flag) => Origin::Flag(flag.clone()),

@@ -6,7 +6,7 @@
 //! 1. parse the TOML (syntax errors, with recovery so that all of them are reported);
 //! 2. check its structure against the JSON Schema of [`Settings`] (unknown keys, types);
 //! 3. resolve the tier and the preset list, with the command-line overrides;
-//! 4. merge the layers (defaults < tier < presets < file < flags) into [`Settings`],
+//! 4. merge the layers (defaults < region < tier < presets < file < flags) into [`Settings`],
 //!    remembering the origin of every value.
 //!
 //! The result is still unvalidated input: `crate::model` turns it into an `Architecture`.
@@ -17,6 +17,7 @@ pub mod layers;
 pub mod network;
 pub mod path;
 pub mod presets;
+pub mod regions;
 pub mod scale;
 pub mod schema_check;
 pub mod service;
@@ -89,6 +90,9 @@ impl LoadedEnvironment {
         let file = &self.source.name;
         match self.provenance.origin(path) {
             Origin::Default => vec![format!("`{path}` is the built-in default; set it in {file} to change it")],
+            Origin::Region(region) => {
+                vec![format!("`{path}` follows from `region` ({region}); set it in {file} to change it")]
+            }
             Origin::Tier(tier) => vec![format!(
                 "`{path}` comes from the `{}` scale tier; set it in {file} to override the tier",
                 tier.name()
@@ -181,7 +185,13 @@ pub fn load_environment(
         .unwrap_or(Settings::default().tier);
     let selection = select_presets(&source, &user_layers, overrides)?;
 
-    let mut layers = vec![defaults_layer()?, builtin_layer(LayerKind::Tier(tier), tiers::overlay(tier))?];
+    let mut layers = vec![defaults_layer()?];
+    let default_region = Settings::default().region;
+    let region = top_value(&user_layers, "region").and_then(Value::as_str).unwrap_or(&default_region);
+    if let Some(region) = regions::find(region) {
+        layers.push(region_layer(region)?);
+    }
+    layers.push(builtin_layer(LayerKind::Tier(tier), tiers::overlay(tier))?);
     for preset in &selection.presets {
         layers.push(builtin_layer(LayerKind::Preset(preset.name.to_string()), preset.overlay)?);
     }
@@ -372,6 +382,13 @@ fn select_presets(
 fn defaults_layer() -> Result<Layer, Diagnostics> {
     let table = Table::try_from(Settings::default()).map_err(|e| internal(format!("built-in defaults: {e}")))?;
     Ok(Layer::new(LayerKind::Default, table))
+}
+
+fn region_layer(region: &regions::Region) -> Result<Layer, Diagnostics> {
+    let kind = LayerKind::Region(region.code.to_string());
+    let overlay = region.overlay();
+    let document = DeTable::parse(&overlay).map_err(|e| internal(format!("{kind:?}: {e}")))?;
+    Layer::from_document(kind.clone(), document.get_ref()).map_err(|e| internal(format!("{kind:?}: {e}")))
 }
 
 fn builtin_layer(kind: LayerKind, overlay: &'static str) -> Result<Layer, Diagnostics> {

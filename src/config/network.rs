@@ -11,6 +11,7 @@ pub struct NetworkSettings {
     pub vpc_cidr: String,
     /// Availability zones of the region, at least two (an ALB and an RDS subnet group need
     /// subnets in two zones). Every subnet tier has one subnet per zone, in this order.
+    /// Default: the region's first two zones open to new accounts.
     pub azs: Vec<String>,
     /// How the private subnets reach the internet: `none` (no NAT gateway; VPC endpoints
     /// for ECR, CloudWatch Logs, Secrets Manager and S3 instead), `single` (one NAT gateway

@@ -68,7 +68,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "night-scale-down",
-        summary: "scale the backend to zero tasks for 8 hours a night (22:00-06:00 Asia/Tokyo by default)",
+        summary: "scale the backend to zero tasks for 8 hours a night (22:00-06:00 in the region's time zone by default)",
         description: "Adds scheduled actions that set the autoscaling range to 0-0 at `service.night_scale_down.stop` \
                       and back to the service's range at `service.night_scale_down.start`. The API answers \
                       503 while scaled down; the database keeps running.",

@@ -121,7 +121,7 @@ pub struct NightScaleDown {
     pub stop: String,
     /// When to scale back to `min_count`..`max_count`, same format.
     pub start: String,
-    /// IANA time zone of both expressions.
+    /// IANA time zone of both expressions. Default: the time zone of the region's city.
     pub timezone: String,
 }
 

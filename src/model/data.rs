@@ -299,7 +299,16 @@ impl Backup {
         let copy = raw.cross_region_copy.then(|| {
             let copy_region = &raw.copy_region;
             let at = path("backup.copy_region");
-            if !region::is_known(copy_region) {
+            if copy_region.is_empty() {
+                checks.error(
+                    &at,
+                    format!(
+                        "`backup.copy_region` has no default in {}: no other region shares its country or legal area",
+                        settings.region
+                    ),
+                    Some("choose the region that may hold copies of this environment's data and set `backup.copy_region`".to_string()),
+                );
+            } else if !region::is_known(copy_region) {
                 let help = match did_you_mean(copy_region, region::names()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "for example \"ap-northeast-3\" (Osaka) for a Tokyo environment".to_string(),

@@ -90,6 +90,7 @@ impl Network {
             [("public", &raw.subnets.public), ("private", &raw.subnets.private), ("database", &raw.subnets.database)];
         let mut parsed: Vec<Vec<Option<Ipv4Net>>> = Vec::new();
         let mut placed: Vec<(FieldPath, Ipv4Net)> = Vec::new();
+        let mut outside: Vec<(FieldPath, Ipv4Net)> = Vec::new();
         for (tier, cidrs) in tiers {
             let tier_path = path("network.subnets").key(tier);
             if cidrs.len() != raw.azs.len() {
@@ -111,11 +112,7 @@ impl Network {
                 let net = parse_cidr(checks, &at, cidr, "subnet");
                 if let (Some(net), Some(vpc)) = (net, vpc_cidr) {
                     if !vpc.contains(&net) {
-                        checks.error(
-                            &at,
-                            format!("`{at}` ({net}) is outside `network.vpc_cidr` ({vpc})"),
-                            Some(format!("pick a range inside {vpc}")),
-                        );
+                        outside.push((at.clone(), net));
                     } else if let Some((other, other_net)) =
                         placed.iter().find(|(_, o)| o.contains(&net) || net.contains(o))
                     {
@@ -131,6 +128,10 @@ impl Network {
                 tier_cidrs.push(net);
             }
             parsed.push(tier_cidrs);
+        }
+
+        if let Some(vpc) = vpc_cidr {
+            report_subnets_outside(checks, vpc, &outside, raw.azs.len());
         }
 
         let egress = match raw.nat {
@@ -155,6 +156,62 @@ impl Network {
             .collect::<Option<Vec<Zone>>>()?;
         Some(Network { vpc_cidr, zones, egress, flow_log_traffic: raw.flow_logs.traffic })
     }
+}
+
+/// One subnet outside the VPC is a typo, reported where it was written. Several are what
+/// changing only `network.vpc_cidr` gives: one error, with subnets that fit, ready to paste.
+fn report_subnets_outside(checks: &mut Checks<'_>, vpc: Ipv4Net, outside: &[(FieldPath, Ipv4Net)], zones: usize) {
+    match outside {
+        [] => {}
+        [(at, net)] => {
+            checks.error(
+                at,
+                format!("`{at}` ({net}) is outside `network.vpc_cidr` ({vpc})"),
+                Some(format!("pick a range inside {vpc}")),
+            );
+        }
+        _ => {
+            let listed = outside.iter().map(|(at, net)| format!("`{at}` ({net})")).collect::<Vec<_>>().join(", ");
+            let help = match subnets_inside(vpc, zones) {
+                Some(block) => format!("give `network.subnets` ranges inside {vpc}, for example:\n\n{block}"),
+                None => format!(
+                    "{vpc} is too small for {} subnets of at least /28: use a larger `network.vpc_cidr`",
+                    3 * zones
+                ),
+            };
+            checks.error(
+                &path("network.vpc_cidr"),
+                format!("{} subnets are outside `network.vpc_cidr` ({vpc}): {listed}", outside.len()),
+                Some(help),
+            );
+        }
+    }
+}
+
+/// A `[network.subnets]` block that fits `vpc` with one subnet per tier and zone: /24s laid
+/// out like the defaults (public x.0, private x.10, database x.20) where the VPC is large
+/// enough, else the VPC split evenly into the smallest power of two of equal subnets.
+fn subnets_inside(vpc: Ipv4Net, zones: usize) -> Option<String> {
+    let tiers = ["public", "private", "database"];
+    let subnets: Vec<Ipv4Net> = if vpc.prefix_len() <= 19 && zones <= 10 {
+        vpc.subnets(24).ok()?.collect::<Vec<_>>().into_iter().take(30).collect()
+    } else {
+        let needed = (3 * zones).next_power_of_two();
+        let prefix = vpc.prefix_len() + u8::try_from(needed.trailing_zeros()).ok()?;
+        if prefix > 28 {
+            return None;
+        }
+        vpc.subnets(prefix).ok()?.collect()
+    };
+    let stride = if subnets.len() >= 30 { 10 } else { zones };
+    let mut block = String::from("[network.subnets]\n");
+    for (tier_index, tier) in tiers.iter().enumerate() {
+        let cidrs = (0..zones)
+            .map(|zone| subnets.get(tier_index * stride + zone).map(|net| format!("\"{net}\"")))
+            .collect::<Option<Vec<_>>>()?;
+        block.push_str(&format!("{tier} = [{}]\n", cidrs.join(", ")));
+    }
+    Some(block.trim_end().to_string())
 }
 
 fn plural(n: usize) -> &'static str {

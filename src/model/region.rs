@@ -1,44 +1,6 @@
 //! AWS regions and their availability zones.
 
-/// Commercial regions with the letters of their availability zones, as AWS lists them for
-/// new accounts. Zone names are per account for some older regions, but which letters exist
-/// is not; `ap-northeast-1b`, for example, is closed to accounts created since 2012.
-const REGIONS: &[(&str, &str)] = &[
-    ("af-south-1", "abc"),
-    ("ap-east-1", "abc"),
-    ("ap-east-2", "abc"),
-    ("ap-northeast-1", "acd"),
-    ("ap-northeast-2", "abcd"),
-    ("ap-northeast-3", "abc"),
-    ("ap-south-1", "abc"),
-    ("ap-south-2", "abc"),
-    ("ap-southeast-1", "abc"),
-    ("ap-southeast-2", "abc"),
-    ("ap-southeast-3", "abc"),
-    ("ap-southeast-4", "abc"),
-    ("ap-southeast-5", "abc"),
-    ("ap-southeast-6", "abc"),
-    ("ap-southeast-7", "abc"),
-    ("ca-central-1", "abd"),
-    ("ca-west-1", "abc"),
-    ("eu-central-1", "abc"),
-    ("eu-central-2", "abc"),
-    ("eu-north-1", "abc"),
-    ("eu-south-1", "abc"),
-    ("eu-south-2", "abc"),
-    ("eu-west-1", "abc"),
-    ("eu-west-2", "abc"),
-    ("eu-west-3", "abc"),
-    ("il-central-1", "abc"),
-    ("me-central-1", "abc"),
-    ("me-south-1", "abc"),
-    ("mx-central-1", "abc"),
-    ("sa-east-1", "abc"),
-    ("us-east-1", "abcdef"),
-    ("us-east-2", "abc"),
-    ("us-west-1", "abc"),
-    ("us-west-2", "abcd"),
-];
+use crate::config::regions::{self, REGIONS};
 
 /// Regions opened since August 2022, where ELB writes access logs as the service principal
 /// `logdelivery.elasticloadbalancing.amazonaws.com`; older regions grant the regional ELB
@@ -84,20 +46,16 @@ pub fn chatbot_api_region(region: &str) -> &'static str {
 
 /// Every known region code.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    REGIONS.iter().map(|(name, _)| *name)
+    REGIONS.iter().map(|region| region.code)
 }
 
 pub fn is_known(region: &str) -> bool {
-    REGIONS.iter().any(|(name, _)| *name == region)
+    regions::find(region).is_some()
 }
 
 /// The zone names of a known region, e.g. `ap-northeast-1a`.
 pub fn zones(region: &str) -> Vec<String> {
-    REGIONS
-        .iter()
-        .find(|(name, _)| *name == region)
-        .map(|(name, letters)| letters.chars().map(|l| format!("{name}{l}")).collect())
-        .unwrap_or_default()
+    regions::find(region).map(regions::Region::zones).unwrap_or_default()
 }
 
 #[cfg(test)]
