@@ -173,3 +173,16 @@ fn zones_time_zone_and_backup_partner_follow_the_region() {
         .stderr_contains("error: `backup.copy_region` has no default in eu-west-2: no other region shares its country or legal area")
         .stderr_contains("= note: `backup.copy_region` follows from `region` (eu-west-2); set it in environments/staging.toml to change it");
 }
+
+#[test]
+fn cost_and_presets_speak_of_the_reference_architecture_defined_in_the_readme() {
+    let test = Test::with_shipped_environments();
+    for args in [&["cost", "--env", "dev", "--compare"][..], &["presets", "--env", "dev"], &["cost", "--env", "prod"]] {
+        let output = test.run_args(args).status(0);
+        assert!(!output.stdout.to_lowercase().contains("seed"), "{args:?}:\n{}", output.stdout);
+    }
+    test.run_args(&["cost", "--env", "dev", "--compare"]).status(0).stdout_contains("reference architecture");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    assert!(!readme.to_lowercase().contains("seed"));
+    assert_eq!(readme.matches("The architecture is the **reference architecture**").count(), 1);
+}

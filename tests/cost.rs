@@ -72,11 +72,11 @@ fn prod_compare() {
 }
 
 #[test]
-fn dev_compare_lists_the_five_seed_presets_and_tells_the_truth_about_no_nat() {
+fn dev_compare_lists_the_five_reference_presets_and_tells_the_truth_about_no_nat() {
     let comparison = comparison("dev");
     let names: Vec<&str> = comparison.presets.iter().map(|p| p.preset).collect();
     assert_eq!(names, ["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"]);
-    assert_eq!(comparison.seed_total_delta_usd, Some(-105.0));
+    assert_eq!(comparison.reference_total_delta_usd, Some(-105.0));
     let no_nat = &comparison.presets[0];
     // Four interface endpoints in two zones cost more than one NAT gateway.
     assert!(no_nat.delta_usd.is_some_and(|d| d > 0.0), "{no_nat:?}");

@@ -14,7 +14,7 @@ use crate::config::{Settings, settings_schema};
 use crate::model::names::{check_domain_name, check_resource_name_part};
 use crate::{Error, Exit};
 
-/// The presets a development environment starts with: the seed's five cost savings.
+/// The presets a development environment starts with: the reference architecture's five cost savings.
 pub const DEV_PRESETS: &[&str] = &["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"];
 
 pub fn run(args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
@@ -77,7 +77,7 @@ pub fn starter(environment: &str, project: &str, zone: &str) -> Result<String, E
              frontend.branch = \"develop\"\nkms.deletion_window_days = 7\n",
             presets.join(", ")
         ));
-        "Development: the smallest tier and the seed's five cost-saving presets."
+        "Development: the smallest tier and the reference architecture's five cost-saving presets."
     } else {
         explicit.push_str("stage = \"production\"\ntier = \"medium\"\n");
         "Production: Multi-AZ, a NAT gateway per zone, backups copied to a second region."

@@ -72,7 +72,7 @@ pub fn savings(comparison: &Comparison) -> String {
         }
     }
     text.push_str(&format!(
-        "\n`infragen cost --env {} --compare` explains each figure against the seed's\n",
+        "\n`infragen cost --env {} --compare` explains each figure against the reference architecture's\n",
         comparison.environment
     ));
     text

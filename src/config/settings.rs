@@ -6,7 +6,7 @@
 //! written for the person editing `environments/*.toml`.
 //!
 //! `Default` implementations are the built-in defaults, the bottom layer of the
-//! configuration: production-safe values for the seed architecture.
+//! configuration: production-safe values for the reference architecture.
 
 use std::collections::BTreeMap;
 
@@ -113,7 +113,7 @@ pub enum Stage {
     Development,
 }
 
-/// Scale tiers of the seed architecture. The built-in defaults are the `medium` tier's
+/// Scale tiers of the reference architecture. The built-in defaults are the `medium` tier's
 /// values, so the default tier changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

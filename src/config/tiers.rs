@@ -2,7 +2,7 @@
 
 use super::settings::Tier;
 
-/// The settings of a tier, as TOML (dotted keys). The seed's tiers, in current-generation
+/// The settings of a tier, as TOML (dotted keys). The reference architecture's tiers, in current-generation
 /// (Graviton) database classes: db.t4g.micro, db.t4g.medium and db.r6g.xlarge stand in for
 /// db.t3.micro, db.t3.medium and db.r5.xlarge at a lower price.
 pub fn overlay(tier: Tier) -> &'static str {

@@ -1,4 +1,4 @@
-//! What each preset changes in an environment's bill, next to what the seed claims.
+//! What each preset changes in an environment's bill, next to what the reference architecture claims.
 //!
 //! A preset the environment uses is measured against the same environment without it
 //! (`--without-preset`); any other preset, by switching it on (`--preset`). Each
@@ -19,19 +19,19 @@ use crate::model::network::INTERFACE_ENDPOINTS;
 use crate::workspace::Workspace;
 use crate::{Error, diagnostic::Diagnostics};
 
-/// The seed's dev savings table: each preset's saving a month, in USD.
-pub const SEED_DEV_SAVINGS: [(&str, f64); 5] =
+/// The reference architecture's dev savings table: each preset's saving a month, in USD.
+pub const REFERENCE_DEV_SAVINGS: [(&str, f64); 5] =
     [("no-nat", 30.0), ("single-az-db", 30.0), ("min-ecs", 20.0), ("min-logs", 10.0), ("night-scale-down", 15.0)];
 
-/// The seed's total for those five: "about $105/month".
-pub const SEED_DEV_TOTAL: f64 = 105.0;
+/// The reference architecture's total for those five: "about $105/month".
+pub const REFERENCE_DEV_TOTAL: f64 = 105.0;
 
-/// What the seed says about a preset.
+/// What the reference architecture says about a preset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SeedClaim {
-    /// The claim in the seed's words.
+pub struct ReferenceClaim {
+    /// The claim in the reference architecture's words.
     pub text: String,
-    /// The claimed change a month, negative for a saving, when the seed gives a figure.
+    /// The claimed change a month, negative for a saving, when the reference architecture gives a figure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta_usd: Option<f64>,
 }
@@ -51,7 +51,7 @@ pub struct PresetEffect {
     /// Whether the environment uses it (measured by switching it off) or not (switched on).
     pub in_environment: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<SeedClaim>,
+    pub reference: Option<ReferenceClaim>,
     /// The bill with the preset minus the bill without it: negative saves. `None` when the
     /// preset cannot be switched here (the remark says why).
     pub delta_usd: Option<f64>,
@@ -64,7 +64,7 @@ pub struct PresetEffect {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BillingChoice {
     pub name: &'static str,
-    pub seed_claim: &'static str,
+    pub reference_claim: &'static str,
     /// The discount this estimate uses, percent off on-demand, from the price table.
     pub discount_percent: f64,
     pub discount_price_id: &'static str,
@@ -92,9 +92,9 @@ pub struct Comparison {
     pub without_presets_usd: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub all_presets_delta_usd: Option<f64>,
-    /// The seed's total, when the environment uses the seed's five dev presets.
+    /// The reference architecture's total, when the environment uses the reference architecture's five dev presets.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed_total_delta_usd: Option<f64>,
+    pub reference_total_delta_usd: Option<f64>,
     /// Presets it does not use, switched on.
     pub other_presets: Vec<PresetEffect>,
     pub billing_choices: Vec<BillingChoice>,
@@ -147,7 +147,7 @@ impl Comparison {
                 Err(_) => (None, None),
             }
         };
-        let uses_seed_presets = SEED_DEV_SAVINGS.iter().all(|(name, _)| listed.contains(name));
+        let uses_reference_presets = REFERENCE_DEV_SAVINGS.iter().all(|(name, _)| listed.contains(name));
         Ok(Comparison {
             environment: base.environment.clone(),
             region: base.region.clone(),
@@ -156,7 +156,7 @@ impl Comparison {
             presets_sum_usd,
             without_presets_usd,
             all_presets_delta_usd,
-            seed_total_delta_usd: uses_seed_presets.then_some(-SEED_DEV_TOTAL),
+            reference_total_delta_usd: uses_reference_presets.then_some(-REFERENCE_DEV_TOTAL),
             other_presets: others,
             billing_choices: billing_choices(&estimate, prices),
         })
@@ -186,12 +186,12 @@ impl Comparison {
         }
         if !self.billing_choices.is_empty() {
             let _ = writeln!(text, "\nbilling choices (not Terraform), on this estimate:\n");
-            let mut table = TextTable::new(["choice", "seed", "discount", "saves"], [false, false, true, true]);
+            let mut table = TextTable::new(["choice", "reference", "discount", "saves"], [false, false, true, true]);
             for choice in &self.billing_choices {
                 let flag = if choice.discount_confirmed { "" } else { " *" };
                 table.row([
                     choice.name.to_string(),
-                    choice.seed_claim.to_string(),
+                    choice.reference_claim.to_string(),
                     format!("{}%{flag}", choice.discount_percent),
                     money(-choice.saving_usd),
                 ]);
@@ -208,20 +208,20 @@ impl Comparison {
     }
 
     fn effects_table(&self, effects: &[PresetEffect], listed: bool) -> String {
-        let mut table = TextTable::new(["preset", "seed", "estimate"], [false, true, true]);
+        let mut table = TextTable::new(["preset", "reference", "estimate"], [false, true, true]);
         for effect in effects {
-            let seed = match &effect.seed {
-                Some(SeedClaim { delta_usd: Some(usd), .. }) => money(*usd),
+            let reference = match &effect.reference {
+                Some(ReferenceClaim { delta_usd: Some(usd), .. }) => money(*usd),
                 Some(_) => "see note".to_string(),
                 None => "-".to_string(),
             };
             let estimate = effect.delta_usd.map_or_else(|| "n/a".to_string(), delta);
-            table.row([effect.preset.to_string(), seed, estimate]);
+            table.row([effect.preset.to_string(), reference, estimate]);
         }
         if listed {
             table.rule();
-            let seed = self.seed_total_delta_usd.map_or_else(|| "-".to_string(), money);
-            table.row(["sum of the above".to_string(), seed, delta(self.presets_sum_usd)]);
+            let reference = self.reference_total_delta_usd.map_or_else(|| "-".to_string(), money);
+            table.row(["sum of the above".to_string(), reference, delta(self.presets_sum_usd)]);
             if let Some(all) = self.all_presets_delta_usd {
                 table.row(["all of them at once".to_string(), String::new(), delta(all)]);
             }
@@ -266,7 +266,7 @@ fn effect(
     other: Result<Estimate, String>,
 ) -> PresetEffect {
     let summary = presets::find(preset).map_or("", |p| p.summary);
-    let seed = seed_claim(preset, in_environment);
+    let reference = reference_claim(preset, in_environment);
     let other = match other {
         Ok(other) => other,
         Err(reason) => {
@@ -274,7 +274,7 @@ fn effect(
                 preset,
                 summary,
                 in_environment,
-                seed,
+                reference,
                 delta_usd: None,
                 changes: Vec::new(),
                 remark: format!("cannot be switched {} here: {reason}", if in_environment { "off" } else { "on" }),
@@ -284,23 +284,27 @@ fn effect(
     let (with, without) = if in_environment { (base, &other) } else { (&other, base) };
     let delta_usd = round2(with.total_usd - without.total_usd);
     let changes = component_deltas(with, without);
-    let remark = remark(preset, delta_usd, seed.as_ref(), with, without, &changes);
-    PresetEffect { preset, summary, in_environment, seed, delta_usd: Some(delta_usd), changes, remark }
+    let remark = remark(preset, delta_usd, reference.as_ref(), with, without, &changes);
+    PresetEffect { preset, summary, in_environment, reference, delta_usd: Some(delta_usd), changes, remark }
 }
 
-/// The seed's dev figures say what a preset saves when dev switches it on, so they stand
+/// The reference architecture's dev figures say what a preset saves when dev switches it on, so they stand
 /// next to presets the environment uses; its prod optimisations have no figure in dollars.
-fn seed_claim(preset: &str, in_environment: bool) -> Option<SeedClaim> {
-    if let Some((_, saving)) = SEED_DEV_SAVINGS.iter().find(|(name, _)| *name == preset) {
+fn reference_claim(preset: &str, in_environment: bool) -> Option<ReferenceClaim> {
+    if let Some((_, saving)) = REFERENCE_DEV_SAVINGS.iter().find(|(name, _)| *name == preset) {
         return in_environment
-            .then(|| SeedClaim { text: format!("-${saving:.0}/month in dev"), delta_usd: Some(-saving) });
+            .then(|| ReferenceClaim { text: format!("-${saving:.0}/month in dev"), delta_usd: Some(-saving) });
     }
     let text = match preset {
-        "images-cdn" => "the seed (prod): S3 Intelligent-Tiering -30% of image storage, CloudFront -50% of transfer",
-        "autoscaling-tuned" => "the seed lists auto scaling among prod's optimisations, without a figure",
+        "images-cdn" => {
+            "the reference architecture (prod): S3 Intelligent-Tiering -30% of image storage, CloudFront -50% of transfer"
+        }
+        "autoscaling-tuned" => {
+            "the reference architecture lists auto scaling among prod's optimisations, without a figure"
+        }
         _ => return None,
     };
-    Some(SeedClaim { text: text.to_string(), delta_usd: None })
+    Some(ReferenceClaim { text: text.to_string(), delta_usd: None })
 }
 
 fn component_deltas(with: &Estimate, without: &Estimate) -> Vec<ComponentDelta> {
@@ -319,30 +323,30 @@ fn component_deltas(with: &Estimate, without: &Estimate) -> Vec<ComponentDelta> 
     changes
 }
 
-/// Why the figure is what it is, and where the seed's differs.
+/// Why the figure is what it is, and where the reference architecture's differs.
 fn remark(
     preset: &str,
     delta_usd: f64,
-    seed: Option<&SeedClaim>,
+    reference: Option<&ReferenceClaim>,
     with: &Estimate,
     without: &Estimate,
     changes: &[ComponentDelta],
 ) -> String {
     let mut parts = Vec::new();
-    if let Some(SeedClaim { text, delta_usd: None }) = seed {
+    if let Some(ReferenceClaim { text, delta_usd: None }) = reference {
         parts.push(text.clone());
     }
-    if let Some(seed_usd) = seed.and_then(|s| s.delta_usd) {
-        let claimed = -seed_usd;
+    if let Some(reference_usd) = reference.and_then(|s| s.delta_usd) {
+        let claimed = -reference_usd;
         parts.push(if delta_usd > 0.0 {
-            format!("the seed says it saves ${claimed:.0}; here it COSTS {} more", dollars(delta_usd))
+            format!("the reference architecture says it saves ${claimed:.0}; here it COSTS {} more", dollars(delta_usd))
         } else if delta_usd == 0.0 {
-            format!("the seed says it saves ${claimed:.0}; here it changes nothing")
+            format!("the reference architecture says it saves ${claimed:.0}; here it changes nothing")
         } else if (-delta_usd - claimed).abs() <= 0.2 * claimed {
-            format!("about the seed's ${claimed:.0}")
+            format!("about the reference architecture's ${claimed:.0}")
         } else {
             format!(
-                "the seed's ${claimed:.0} is {} than the {} it saves here",
+                "the reference architecture's ${claimed:.0} is {} than the {} it saves here",
                 if claimed > -delta_usd { "more" } else { "less" },
                 dollars(-delta_usd)
             )
@@ -417,7 +421,7 @@ fn no_nat_remark(with: &Estimate, without: &Estimate) -> String {
     text
 }
 
-/// Savings Plans and Reserved Instances, the seed's prod optimisations that are billing
+/// Savings Plans and Reserved Instances, the reference architecture's prod optimisations that are billing
 /// decisions: the discounts come from the price table's `savings.*` rows.
 fn billing_choices(estimate: &Estimate, prices: &PriceTable) -> Vec<BillingChoice> {
     let mut choices = Vec::new();
@@ -426,14 +430,14 @@ fn billing_choices(estimate: &Estimate, prices: &PriceTable) -> Vec<BillingChoic
         let maximum = prices.reference("savings.compute_sp_fargate_max").map_or(0.0, |p| p.usd);
         choices.push(BillingChoice {
             name: "Compute Savings Plan, 1 year, no upfront",
-            seed_claim: "-20% Fargate",
+            reference_claim: "-20% Fargate",
             discount_percent: price.usd,
             discount_price_id: "savings.compute_sp_fargate_1yr_no_upfront",
             discount_confirmed: price.confirmed,
             applies_to_usd: fargate,
             saving_usd: round2(fargate * price.usd / 100.0),
             remark: format!(
-                "the seed's 20% fits a 1-year plan without upfront payment; up to {maximum:.0}% with 3 years all \
+                "the reference architecture's 20% fits a 1-year plan without upfront payment; up to {maximum:.0}% with 3 years all \
                  upfront, in exchange for committing to an hourly spend for the term"
             ),
         });
@@ -448,14 +452,14 @@ fn billing_choices(estimate: &Estimate, prices: &PriceTable) -> Vec<BillingChoic
         let observed = prices.reference("savings.rds_ri_1yr_no_upfront_observed").map_or(0.0, |p| p.usd);
         choices.push(BillingChoice {
             name: "RDS Reserved Instance, 1 year, no upfront",
-            seed_claim: "-40% RDS",
+            reference_claim: "-40% RDS",
             discount_percent: price.usd,
             discount_price_id: "savings.rds_ri_1yr_no_upfront",
             discount_confirmed: price.confirmed,
             applies_to_usd: round2(instance),
             saving_usd: round2(instance * price.usd / 100.0),
             remark: format!(
-                "the seed's 40% is more than a 1-year no-upfront reservation gives (up to {:.0}%, {observed}% seen on \
+                "the reference architecture's 40% is more than a 1-year no-upfront reservation gives (up to {:.0}%, {observed}% seen on \
                  a Tokyo db.t3.micro); it needs 3 years or payment upfront, and covers the instance, not its storage",
                 price.usd
             ),

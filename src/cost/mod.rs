@@ -4,7 +4,7 @@
 //!
 //! - [`prices`]: the price table, embedded in the binary;
 //! - [`estimate`]: the monthly bill of one environment, line by line;
-//! - [`compare`]: what each preset changes, against the seed's savings table.
+//! - [`compare`]: what each preset changes, against the reference architecture's savings table.
 
 pub mod compare;
 pub mod estimate;

@@ -1,4 +1,4 @@
-//! The plain-text drawing, in the box style of the seed's diagrams.
+//! The plain-text drawing, in the box style of the reference architecture's diagrams.
 //!
 //! The request path runs down one column on the left: Route53 (and CloudFront) → WAF →
 //! ALB → ECS tasks → RDS, crossing the VPC's public, private and database tiers. Beside it,

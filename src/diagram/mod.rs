@@ -1,5 +1,5 @@
 //! Drawings of an environment's architecture, from the validated model: Mermaid for pull
-//! requests and READMEs, and a plain-text picture in the style of the seed's diagrams.
+//! requests and READMEs, and a plain-text picture in the style of the reference architecture's diagrams.
 //!
 //! Both show the same [`Picture`]: the request path, NAT gateways or VPC endpoints,
 //! Multi-AZ or not, the task counts and size, the cache and the CDNs, monitoring and

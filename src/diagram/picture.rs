@@ -468,7 +468,7 @@ fn list_some(items: &[String], shown: usize) -> Vec<String> {
     lines
 }
 
-/// `ap-northeast-1a` → `1a`: what the seed calls a zone; unique within a region.
+/// `ap-northeast-1a` → `1a`: what the reference architecture calls a zone; unique within a region.
 pub fn short_zone(zone: &str) -> &str {
     zone.rsplit('-').next().unwrap_or(zone)
 }
