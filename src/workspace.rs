@@ -120,3 +120,52 @@ impl Workspace {
 fn canonical_dir_name(dir: &Path) -> String {
     fs::canonicalize(dir).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default()
 }
+
+/// Every environment's backend points at the one bucket the bootstrap root creates, so
+/// they must agree on it; and environments sharing a DNS zone need names of their own.
+pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
+    let Some(first) = environments.first() else { return Ok(()) };
+    let reference = &first.architecture;
+    let mut problems = Vec::new();
+    for environment in &environments[1..] {
+        let arch = &environment.architecture;
+        let pairs = [
+            ("project", &reference.project, &arch.project),
+            ("state.bucket", &reference.state.bucket, &arch.state.bucket),
+            ("state.region", &reference.state.region, &arch.state.region),
+        ];
+        for (field, expected, found) in pairs {
+            if expected != found {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `{field}`: {} has \"{expected}\", {} has \"{found}\"",
+                        reference.source_name, arch.source_name
+                    ))
+                    .help("every environment keeps its state in the one bucket generated/bootstrap creates; use the same value in every file"),
+                );
+            }
+        }
+    }
+    // Environments that share a zone must not claim the same names in it.
+    for (i, first) in environments.iter().enumerate() {
+        for second in &environments[i + 1..] {
+            let (a, b) = (&first.architecture, &second.architecture);
+            if a.dns.zone != b.dns.zone {
+                continue;
+            }
+            for (field_a, name_a) in a.record_names() {
+                if let Some((field_b, _)) = b.record_names().into_iter().find(|(_, name_b)| *name_b == name_a) {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "{} and {} both create {name_a} in the zone {}",
+                            a.source_name, b.source_name, a.dns.zone
+                        ))
+                        .note(format!("from `{field_a}` in {} and `{field_b}` in {}", a.source_name, b.source_name))
+                        .help("give each environment names of its own, e.g. api and api-dev"),
+                    );
+                }
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(Diagnostics(problems))) }
+}

@@ -310,3 +310,46 @@ database = [\"10.2.20.0/24\", \"10.2.21.0/24\"]
 ",
     );
 }
+
+/// Like `fails_cleanly`, but the failing run selects one environment: the checks that span
+/// environments still read every file.
+#[track_caller]
+fn one_environment_fails_cleanly(file: &str, edit: impl Fn(&str) -> String, env: &str, expected: &str) {
+    let test = Test::with_fixture_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let before = test.tree("generated");
+    let path = format!("environments/{file}");
+    test.write(&path, &edit(&test.read(&path)));
+    let output = test.run_args(&["gen", "--env", env]).status(2);
+    assert_eq!(output.stderr, expected, "\n--- stderr\n{}", output.stderr);
+    assert_eq!(test.tree("generated"), before, "generated/ must be left untouched");
+}
+
+#[test]
+fn gen_of_one_environment_still_refuses_a_record_another_one_has() {
+    one_environment_fails_cleanly(
+        "dev.toml",
+        |text| text.replace("api_record = \"api-dev\"", "api_record = \"api\""),
+        "dev",
+        "error: environments/dev.toml and environments/prod.toml both create api.example.com in the zone example.com
+  = note: from `dns.api_record` in environments/dev.toml and `dns.api_record` in environments/prod.toml
+  = help: give each environment names of its own, e.g. api and api-dev
+
+1 error found
+",
+    );
+}
+
+#[test]
+fn gen_of_one_environment_refuses_to_move_the_state_bucket_of_the_others() {
+    one_environment_fails_cleanly(
+        "prod.toml",
+        |text| text.replace("bucket = \"acme-tfstate-ap-northeast-1\"", "bucket = \"acme-tfstate-2\""),
+        "prod",
+        "error: environments disagree on `state.bucket`: environments/prod.toml has \"acme-tfstate-2\", environments/dev.toml has \"acme-tfstate-ap-northeast-1\"
+  = help: every environment keeps its state in the one bucket generated/bootstrap creates; use the same value in every file
+
+1 error found
+",
+    );
+}

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use super::{load_all, write_line, write_text};
 use crate::cli::{GenArgs, Selection};
-use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::output::{FileChange, Plan, Review};
 use crate::render::{RenderedRoot, Renderer};
+use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
 use crate::{Error, Exit};
 
@@ -14,7 +14,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let workspace = Workspace::new(&args.selection.environments);
     let names = selected_names(&workspace, &args.selection)?;
     let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
-    check_shared_state(&environments)?;
+    check_across_environments(&workspace, &environments, err)?;
 
     let renderer = Renderer::new()?;
     let mut roots = Vec::new();
@@ -87,61 +87,42 @@ fn selected_names(workspace: &Workspace, selection: &Selection) -> Result<Vec<St
     Ok(names)
 }
 
+/// The checks that span environments (one state bucket, distinct names in a shared zone)
+/// run against every environment file, not only the selected ones: `gen --env dev` must
+/// not take prod's record name, nor `gen --env prod` move the bucket dev's backend uses.
+/// The others are loaded as their files say, without this run's overrides; one that does
+/// not load is named, since it could not be checked against.
+fn check_across_environments(
+    workspace: &Workspace,
+    selected: &[Environment],
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let mut others = Vec::new();
+    for name in workspace.environment_names()? {
+        if selected.iter().any(|environment| environment.loaded.name == name) {
+            continue;
+        }
+        match workspace.load(&name, &Default::default()) {
+            Ok(environment) => others.push(environment),
+            Err(_) => write_line(
+                err,
+                &format!(
+                    "warning: {} has errors, so it was not checked against this run (state bucket, record names); `infragen gen --env {name}` shows them",
+                    workspace.display_name(&name)
+                ),
+            )?,
+        }
+    }
+    let all: Vec<&Environment> = selected.iter().chain(&others).collect();
+    check_shared_state(&all)
+}
+
 fn rerun_hint(selection: &Selection) -> String {
     if selection.all {
         "--all".to_string()
     } else {
         selection.env.iter().map(|e| format!("--env {e}")).collect::<Vec<_>>().join(" ")
     }
-}
-
-/// Every environment's backend points at the one bucket the bootstrap root creates, so
-/// they must agree on it; and environments sharing a DNS zone need names of their own.
-fn check_shared_state(environments: &[Environment]) -> Result<(), Error> {
-    let Some(first) = environments.first() else { return Ok(()) };
-    let reference = &first.architecture;
-    let mut problems = Vec::new();
-    for environment in &environments[1..] {
-        let arch = &environment.architecture;
-        let pairs = [
-            ("project", &reference.project, &arch.project),
-            ("state.bucket", &reference.state.bucket, &arch.state.bucket),
-            ("state.region", &reference.state.region, &arch.state.region),
-        ];
-        for (field, expected, found) in pairs {
-            if expected != found {
-                problems.push(
-                    Diagnostic::error(format!(
-                        "environments disagree on `{field}`: {} has \"{expected}\", {} has \"{found}\"",
-                        reference.source_name, arch.source_name
-                    ))
-                    .help("every environment keeps its state in the one bucket generated/bootstrap creates; use the same value in every file"),
-                );
-            }
-        }
-    }
-    // Environments that share a zone must not claim the same names in it.
-    for (i, first) in environments.iter().enumerate() {
-        for second in &environments[i + 1..] {
-            let (a, b) = (&first.architecture, &second.architecture);
-            if a.dns.zone != b.dns.zone {
-                continue;
-            }
-            for (field_a, name_a) in a.record_names() {
-                if let Some((field_b, _)) = b.record_names().into_iter().find(|(_, name_b)| *name_b == name_a) {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "{} and {} both create {name_a} in the zone {}",
-                            a.source_name, b.source_name, a.dns.zone
-                        ))
-                        .note(format!("from `{field_a}` in {} and `{field_b}` in {}", a.source_name, b.source_name))
-                        .help("give each environment names of its own, e.g. api and api-dev"),
-                    );
-                }
-            }
-        }
-    }
-    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(Diagnostics(problems))) }
 }
 
 fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: &Plan) -> Result<(), Error> {
