@@ -110,12 +110,13 @@ pub struct InitArgs {
     /// Project directory; the files go into its `environments/`.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Project name for the starter files.
+    /// Project name: the first part of every resource name (required: no default can name
+    /// a real system).
     #[arg(long, value_name = "NAME")]
-    pub project: Option<String>,
-    /// DNS zone for the starter files, e.g. example.com.
+    pub project: String,
+    /// The Route 53 zone the environments' records go in, e.g. shop.example.net (required).
     #[arg(long, value_name = "DOMAIN")]
-    pub zone: Option<String>,
+    pub zone: String,
     /// Overwrite existing environment files.
     #[arg(long)]
     pub force: bool,

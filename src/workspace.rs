@@ -5,7 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::config::{LoadedEnvironment, Overrides, load_environment};
+use crate::config::{LoadedEnvironment, Overrides, load_environment, required};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 use crate::model::Architecture;
 
@@ -111,9 +111,17 @@ impl Workspace {
     /// Reads, layers and validates one environment. Warnings are returned with it.
     pub fn load(&self, name: &str, overrides: &Overrides) -> Result<Environment, Error> {
         let source = self.read(name)?;
-        let loaded = load_environment(name, source, overrides).map_err(Error::Invalid)?;
-        let architecture = Architecture::from_environment(&loaded).map_err(Error::Invalid)?;
-        Ok(Environment { loaded, architecture })
+        let mut loaded = load_environment(name, source, overrides).map_err(Error::Invalid)?;
+        let (mut missing, placeholders) = required::check(&loaded);
+        loaded.warnings.extend(placeholders);
+        match Architecture::from_environment(&loaded) {
+            Ok(architecture) if missing.is_empty() => Ok(Environment { loaded, architecture }),
+            Ok(_) => Err(Error::Invalid(Diagnostics(missing))),
+            Err(Diagnostics(errors)) => {
+                missing.extend(errors);
+                Err(Error::Invalid(Diagnostics(missing)))
+            }
+        }
     }
 }
 

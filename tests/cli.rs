@@ -4,6 +4,10 @@ mod common;
 
 use common::Test;
 
+/// The settings every environment file must write, with values of a real-looking system.
+const IDENTITY: &str = "project = \"shop\"\nstate.bucket = \"shop-tfstate\"\ndns.zone = \"shop.io\"\n\
+                        frontend.repository = \"https://github.com/shop/web\"\nmonitoring.alarm_emails = [\"ops@shop.io\"]\n";
+
 #[test]
 fn gen_all_writes_every_root_and_a_second_run_changes_nothing() {
     let test = Test::with_shipped_environments();
@@ -97,7 +101,11 @@ fn init_writes_starter_files_that_generate() {
     assert!(test.read("environments/schema.json").contains("\"title\": \"infragen environment\""));
     test.run_args(&["gen", "--all"]).status(0);
     assert!(test.read("generated/prod/backend.tf").contains("bucket       = \"shop-tfstate-ap-northeast-1\""));
-    test.run_args(&["init"]).status(2).stderr_contains("already exists; pass --force");
+    test.run_args(&["init", "--project", "shop", "--zone", "shop.example.org"])
+        .status(2)
+        .stderr_contains("already exists; pass --force");
+    // Nothing names a real system by default.
+    Test::new().run_args(&["init"]).status(2).stderr_contains("--project <NAME>").stderr_contains("--zone <DOMAIN>");
 }
 
 #[test]
@@ -157,7 +165,7 @@ fn only_overrides_that_change_something_make_the_run_differ() {
 
 #[test]
 fn zones_time_zone_and_backup_partner_follow_the_region() {
-    let test = Test::new().file("environments/staging.toml", "region = \"eu-west-1\"\n");
+    let test = Test::new().file("environments/staging.toml", &format!("region = \"eu-west-1\"\n{IDENTITY}"));
     let output = test.run_args(&["show", "--env", "staging"]).status(0);
     let line = |key: &str| output.stdout.lines().find(|l| l.starts_with(key)).unwrap_or_default().to_string();
     assert!(line("azs = ").starts_with("azs = [\"eu-west-1a\", \"eu-west-1b\"]"), "{}", output.stdout);
@@ -167,7 +175,7 @@ fn zones_time_zone_and_backup_partner_follow_the_region() {
     test.run_args(&["gen", "--env", "staging"]).status(0);
 
     // No region shares London's country or legal area: the owner of the data decides.
-    test.write("environments/staging.toml", "region = \"eu-west-2\"\n");
+    test.write("environments/staging.toml", &format!("region = \"eu-west-2\"\n{IDENTITY}"));
     test.run_args(&["gen", "--env", "staging"])
         .status(2)
         .stderr_contains("error: `backup.copy_region` has no default in eu-west-2: no other region shares its country or legal area")
@@ -185,4 +193,34 @@ fn cost_and_presets_speak_of_the_reference_architecture_defined_in_the_readme() 
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
     assert!(!readme.to_lowercase().contains("seed"));
     assert_eq!(readme.matches("The architecture is the **reference architecture**").count(), 1);
+}
+
+#[test]
+fn an_empty_environment_file_names_every_setting_it_must_write() {
+    let test = Test::new().file("environments/staging.toml", "");
+    let output = test.run_args(&["gen", "--env", "staging"]).status(2);
+    for path in ["project", "state.bucket", "dns.zone", "frontend.repository", "monitoring.alarm_emails"] {
+        assert!(
+            output.stderr.contains(&format!("error: `{path}` is required: ")),
+            "{path} must be required:\n{}",
+            output.stderr
+        );
+    }
+    assert!(output.stderr.contains("5 errors found"), "{}", output.stderr);
+    assert!(!test.path().join("generated").exists(), "nothing is written");
+
+    // Written, they generate; values reserved for examples are pointed out, once per file.
+    test.write("environments/staging.toml", IDENTITY);
+    let output = test.run_args(&["gen", "--env", "staging"]).status(0);
+    assert!(!output.stderr.contains("reserved for examples"), "{}", output.stderr);
+    test.write("environments/staging.toml", &IDENTITY.replace("shop.io", "shop.example.org"));
+    let output = test.run_args(&["gen", "--env", "staging"]).status(0);
+    assert_eq!(output.stderr.matches("warning: ").count(), 1, "{}", output.stderr);
+    assert!(
+        output.stderr.contains(
+            "warning: environments/staging.toml has values reserved for examples, which no real system has: `dns.zone` \"shop.example.org\", `monitoring.alarm_emails` \"ops@shop.example.org\""
+        ),
+        "{}",
+        output.stderr
+    );
 }

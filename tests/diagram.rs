@@ -152,6 +152,9 @@ schedule = "cron(0 18 ? * SUN *)"
 [frontend]
 repository = "https://github.com/acme/web"
 
+[state]
+bucket = "a-very-long-project-name-tfstate"
+
 [monitoring]
 alarm_emails = ["a-very-long-address-for-alarms@a-really-long-domain-name.example.com", "b@example.com", "c@example.com"]
 slack = { workspace_id = "T01ABCDEF23", channel_id = "C01ABCDEF23" }

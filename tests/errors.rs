@@ -144,7 +144,7 @@ fn errors_of_several_files_are_reported_together() {
     );
     test.write(
         "environments/prod.toml",
-        &test.read("environments/prod.toml").replace("zone = \"example.com\"", "zone = \"example\""),
+        &test.read("environments/prod.toml").replace("zone = \"acme.internal\"", "zone = \"example\""),
     );
     let output = test.run_args(&["gen", "--all"]).status(2);
     assert!(output.stderr.contains("--> environments/dev.toml:4:11"), "{}", output.stderr);
@@ -208,7 +208,7 @@ fn environments_sharing_a_zone_need_their_own_names() {
     );
     let output = test.run_args(&["gen", "--all"]).status(2);
     assert!(
-        output.stderr.starts_with("error: environments/dev.toml and environments/prod.toml both create api.example.com in the zone example.com"),
+        output.stderr.starts_with("error: environments/dev.toml and environments/prod.toml both create api.acme.internal in the zone acme.internal"),
         "{}",
         output.stderr
     );
@@ -218,12 +218,12 @@ fn environments_sharing_a_zone_need_their_own_names() {
 fn a_full_domain_name_as_record_name() {
     fails_cleanly(
         "dev.toml",
-        |text| text.replace("api_record = \"api-dev\"", "api_record = \"api-dev.example.com\""),
-        "error: `dns.api_record` is a full domain name (\"api-dev.example.com\"); it names a record under the zone example.com, so it would become api-dev.example.com.example.com
+        |text| text.replace("api_record = \"api-dev\"", "api_record = \"api-dev.acme.internal\""),
+        "error: `dns.api_record` is a full domain name (\"api-dev.acme.internal\"); it names a record under the zone acme.internal, so it would become api-dev.acme.internal.acme.internal
   --> environments/dev.toml:25:14
    |
-25 | api_record = \"api-dev.example.com\"
-   |              ^^^^^^^^^^^^^^^^^^^^^
+25 | api_record = \"api-dev.acme.internal\"
+   |              ^^^^^^^^^^^^^^^^^^^^^^^
    = help: did you mean `api-dev`?
 
 1 error found
@@ -331,7 +331,7 @@ fn gen_of_one_environment_still_refuses_a_record_another_one_has() {
         "dev.toml",
         |text| text.replace("api_record = \"api-dev\"", "api_record = \"api\""),
         "dev",
-        "error: environments/dev.toml and environments/prod.toml both create api.example.com in the zone example.com
+        "error: environments/dev.toml and environments/prod.toml both create api.acme.internal in the zone acme.internal
   = note: from `dns.api_record` in environments/dev.toml and `dns.api_record` in environments/prod.toml
   = help: give each environment names of its own, e.g. api and api-dev
 

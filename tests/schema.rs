@@ -80,3 +80,18 @@ fn every_field_is_described() {
     }
     assert!(missing.is_empty(), "fields without a description: {missing:?}");
 }
+
+#[test]
+fn the_schema_requires_what_identifies_a_real_system_and_init_files_validate() {
+    let schema = committed_schema();
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    assert_eq!(schema["required"], serde_json::json!(["project", "state", "dns", "frontend", "monitoring"]));
+    assert_eq!(schema["$defs"]["DnsSettings"]["required"], serde_json::json!(["zone"]));
+    assert!(schema["$defs"]["DnsSettings"]["properties"]["zone"].get("default").is_none());
+    assert!(!validator.is_valid(&as_json("")), "an empty file lacks the required settings");
+    for environment in ["dev", "prod"] {
+        let text = infragen::commands::init::starter(environment, "shop", "shop.io").expect("starter renders");
+        let errors: Vec<String> = validator.iter_errors(&as_json(&text)).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{environment}: {errors:#?}");
+    }
+}

@@ -18,11 +18,11 @@ use crate::{Error, Exit};
 pub const DEV_PRESETS: &[&str] = &["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"];
 
 pub fn run(args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
-    let project = args.project.clone().unwrap_or_else(|| Settings::default().project);
+    let project = args.project.clone();
     if let Err(expected) = check_resource_name_part(&project) {
         return Err(Error::Usage(format!("--project must be {expected}, found \"{project}\"")));
     }
-    let zone = args.zone.clone().unwrap_or_else(|| Settings::default().dns.zone);
+    let zone = args.zone.clone();
     if let Err(expected) = check_domain_name(&zone) {
         return Err(Error::Usage(format!("--zone must be {expected}, found \"{zone}\"")));
     }

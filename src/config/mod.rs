@@ -18,6 +18,7 @@ pub mod network;
 pub mod path;
 pub mod presets;
 pub mod regions;
+pub mod required;
 pub mod scale;
 pub mod schema_check;
 pub mod service;

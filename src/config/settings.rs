@@ -143,7 +143,7 @@ impl Tier {
 #[serde(deny_unknown_fields, default)]
 pub struct StateSettings {
     /// S3 bucket for Terraform state, created by `generated/bootstrap`. Bucket names are
-    /// global, so pick one nobody else has. Default: `<project>-tfstate-<region>`.
+    /// global, so pick one nobody else has, e.g. `<project>-tfstate-<region>`. Required.
     pub bucket: Option<String>,
     /// Region of the state bucket. Default: the environment's region.
     pub region: Option<String>,
