@@ -95,3 +95,69 @@ fn the_schema_requires_what_identifies_a_real_system_and_init_files_validate() {
         assert!(errors.is_empty(), "{environment}: {errors:#?}");
     }
 }
+
+/// Every setting the schema describes, as dotted paths (sections followed through $refs
+/// and `Option`'s anyOf).
+fn setting_paths(root: &serde_json::Value, schema: &serde_json::Value, prefix: &str, paths: &mut Vec<String>) {
+    let resolve = |s: &serde_json::Value| -> serde_json::Value {
+        match s.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => root.pointer(r.trim_start_matches('#')).cloned().unwrap_or_default(),
+            None => s.clone(),
+        }
+    };
+    let schema = resolve(schema);
+    let object = schema
+        .get("properties")
+        .cloned()
+        .or_else(|| schema["anyOf"].as_array()?.iter().find_map(|v| resolve(v).get("properties").cloned()));
+    match object.as_ref().and_then(|o| o.as_object()) {
+        Some(properties) => {
+            for (key, property) in properties {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                setting_paths(root, property, &path, paths);
+            }
+        }
+        None => paths.push(prefix.to_string()),
+    }
+}
+
+#[test]
+fn the_starter_files_name_every_setting_of_the_schema() {
+    let schema = committed_schema();
+    let mut paths = Vec::new();
+    setting_paths(&schema, &schema, "", &mut paths);
+    assert!(paths.len() > 100, "{paths:?}");
+    for environment in ["dev", "prod"] {
+        let text = infragen::commands::init::starter(environment, "shop", "shop.io").expect("starter renders");
+        // Sections as written (`[a.b]` or `# [a.b]`), keys (`k = ` or `# k = `) under them.
+        let mut section = String::new();
+        let mut named = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let line = line.trim_start_matches("# ");
+            if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = header.to_string();
+                // A map of free keys (`service.environment`) is named by its header.
+                named.insert(section.clone());
+            } else if let Some((key, _)) = line.split_once(" = ")
+                && !key.contains(' ')
+            {
+                named.insert(if section.is_empty() { key.to_string() } else { format!("{section}.{key}") });
+            }
+        }
+        let missing: Vec<&String> = paths.iter().filter(|p| !named.contains(*p)).collect();
+        assert!(missing.is_empty(), "the {environment} starter file does not name {missing:?}");
+    }
+}
+
+#[test]
+fn the_dev_starter_and_the_shipped_dev_estimate_the_same_usage() {
+    let shipped: toml::Table =
+        toml::from_str(&fs::read_to_string(root().join("environments/dev.toml")).expect("dev.toml")).expect("TOML");
+    let usage: infragen::config::scale::UsageSettings =
+        shipped["usage"].clone().try_into().expect("the shipped dev usage parses");
+    assert_eq!(usage, infragen::config::scale::UsageSettings::development());
+    let starter = infragen::commands::init::starter("dev", "shop", "shop.io").expect("starter renders");
+    let starter: toml::Table = toml::from_str(&starter).expect("TOML");
+    let usage: infragen::config::scale::UsageSettings = starter["usage"].clone().try_into().expect("usage parses");
+    assert_eq!(usage, infragen::config::scale::UsageSettings::development());
+}

@@ -10,6 +10,7 @@ use toml::{Table, Value};
 
 use super::write_line;
 use crate::cli::InitArgs;
+use crate::config::scale::UsageSettings;
 use crate::config::{Settings, settings_schema};
 use crate::model::names::{check_domain_name, check_resource_name_part};
 use crate::{Error, Exit};
@@ -77,6 +78,10 @@ pub fn starter(environment: &str, project: &str, zone: &str) -> Result<String, E
              frontend.branch = \"develop\"\nkms.deletion_window_days = 7\n",
             presets.join(", ")
         ));
+        let usage = Table::try_from(UsageSettings::development()).map_err(|e| Error::Internal(e.to_string()))?;
+        for (key, value) in usage {
+            explicit.push_str(&format!("usage.{key} = {value}\n"));
+        }
         "Development: the smallest tier and the reference architecture's five cost-saving presets."
     } else {
         explicit.push_str("stage = \"production\"\ntier = \"medium\"\n");
@@ -115,6 +120,19 @@ fn write_table(text: &mut String, root: &Schema, schema: &Schema, defaults: &Tab
             (None, None) => {}
         }
     }
+    // Settings without a default (optional sections such as `monitoring.slack`) are listed
+    // too, commented out, with an example value, so the file names every setting.
+    if let Some(properties) = properties.and_then(Schema::as_object) {
+        for (key, property) in properties {
+            if defaults.contains_key(key) || explicit.contains_key(key) {
+                continue;
+            }
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            text.push('\n');
+            comment(text, description(root, property));
+            write_unset(text, root, property, key, &path);
+        }
+    }
     for key in &keys {
         let empty = Table::new();
         let default = match defaults.get(*key) {
@@ -134,6 +152,42 @@ fn write_table(text: &mut String, root: &Schema, schema: &Schema, defaults: &Tab
         comment(text, description(root, property));
         text.push_str(&format!("[{path}]\n"));
         write_table(text, root, property, default, set, &path);
+    }
+}
+
+/// A setting that has no default, commented out: a section with each of its fields, or a
+/// single value, each with the example its schema gives (or its description says).
+fn write_unset(text: &mut String, root: &Schema, property: &Schema, key: &str, path: &str) {
+    let schema = resolve(root, property);
+    let object = schema.get("properties").and_then(Schema::as_object).or_else(|| {
+        // Option<T> is `anyOf: [T, null]`.
+        schema.get("anyOf").and_then(Schema::as_array).and_then(|variants| {
+            variants.iter().find_map(|v| resolve(root, v).get("properties").and_then(Schema::as_object))
+        })
+    });
+    match object {
+        Some(fields) => {
+            text.push_str(&format!("# [{path}]\n"));
+            for (field, field_schema) in fields {
+                comment(text, description(root, field_schema));
+                text.push_str(&format!("# {field} = {}\n", example(root, field_schema)));
+            }
+        }
+        None => text.push_str(&format!("# {key} = {}\n", example(root, property))),
+    }
+}
+
+/// An example value for a setting: its schema's first example, else the first `code`
+/// value its description gives after "e.g.", else an empty string.
+fn example(root: &Schema, schema: &Schema) -> String {
+    if let Some(example) = schema.get("examples").and_then(Schema::as_array).and_then(|e| e.first()) {
+        return example.to_string();
+    }
+    let described = description(root, schema).unwrap_or_default();
+    let after = described.split_once("e.g. `").map(|(_, rest)| rest).unwrap_or_default();
+    match after.split_once('`') {
+        Some((value, _)) if !value.is_empty() => Value::from(value).to_string(),
+        _ => "\"\"".to_string(),
     }
 }
 

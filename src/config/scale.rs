@@ -142,6 +142,26 @@ pub struct UsageSettings {
     pub frontend_data_out_gb: f64,
 }
 
+impl UsageSettings {
+    /// A development environment's traffic: the team and CI, not customers. The starter
+    /// dev file of `infragen init` writes these, and the shipped dev environment uses them.
+    pub fn development() -> Self {
+        UsageSettings {
+            api_requests_millions: 0.5,
+            average_load_vcpu: 0.05,
+            api_data_out_gb: 5.0,
+            egress_data_gb: 5.0,
+            log_ingestion_gb: 3.0,
+            image_storage_gb: 5.0,
+            image_data_out_gb: 5.0,
+            image_requests_millions: 0.2,
+            frontend_requests_millions: 0.1,
+            frontend_data_out_gb: 2.0,
+            ..UsageSettings::default()
+        }
+    }
+}
+
 impl Default for UsageSettings {
     fn default() -> Self {
         UsageSettings {
