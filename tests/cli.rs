@@ -40,10 +40,12 @@ fn check_catches_a_hand_edited_file_and_a_deleted_one() {
     assert!(output.stdout.contains("--- a/generated/prod/modules/network/main.tf"), "{}", output.stdout);
     assert!(output.stdout.contains("-  enable_dns_hostnames = false"), "{}", output.stdout);
     assert!(output.stdout.contains("+  enable_dns_hostnames = true"), "{}", output.stdout);
-    output.stderr_contains("error: generated is stale: 0 to add, 1 changed, 0 to remove");
+    output.stderr_contains("error: generated is stale: 1 file differs; resources: 0 added, 1 changed, 0 removed");
 
     std::fs::remove_file(test.path().join("generated/dev/outputs.tf")).expect("remove");
-    test.run_args(&["gen", "--env", "dev", "--check"]).status(1).stderr_contains("1 to add");
+    test.run_args(&["gen", "--env", "dev", "--check"])
+        .status(1)
+        .stderr_contains("error: generated is stale: 1 file differs;");
     // --check never writes.
     assert!(!test.path().join("generated/dev/outputs.tf").exists());
 }
@@ -55,7 +57,11 @@ fn a_preset_switched_off_for_one_run_changes_the_network() {
     assert!(test.read("generated/dev/modules/network/main.tf").contains("resource \"aws_vpc_endpoint\" \"interface\""));
     // A reviewer sees what the switch does before reading the diff.
     let check = test.run_args(&["gen", "--env", "dev", "--without-preset", "no-nat", "--check"]).status(1);
-    check.stderr_contains("generated/dev would change:\n").stderr_contains("  + module.network.aws_nat_gateway.this\n");
+    let check = check
+        .stderr_contains("generated/dev would change:\n")
+        .stderr_contains("  + module.network.aws_nat_gateway.this\n");
+    // Files in file words, resources in resource words: the summary does not read like a plan.
+    check.stderr_contains("error: generated is stale: 8 files differ; resources: 4 added, 0 changed, 5 removed\n");
     let output = test.run_args(&["gen", "--env", "dev", "--without-preset", "no-nat"]).status(0);
     assert!(output.stdout.contains("generated/dev: "), "{}", output.stdout);
     assert!(output.stderr.contains("note: written with per-run overrides"), "{}", output.stderr);

@@ -32,29 +32,37 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
             return Ok(Exit::Success);
         }
+        // What changes first, in resources, then the summary, then the diff itself.
+        let (mut added, mut removed, mut changed) = (0, 0, 0);
+        for root in &roots {
+            let review = Review::of(&plan, &root.name);
+            (added, removed, changed) = (
+                added + review.resources_added.len(),
+                removed + review.resources_removed.len(),
+                changed + review.resources_changed.len(),
+            );
+            if !review.is_empty() {
+                write!(err, "{out_dir}/{} would change:\n{review}", root.name).map_err(|e| Error::Io(e.to_string()))?;
+            }
+        }
+        let files = plan.count(FileChange::Added) + plan.count(FileChange::Changed) + plan.count(FileChange::Removed);
+        let files_summary = match files {
+            0 => "only the manifest differs".to_string(),
+            1 => "1 file differs".to_string(),
+            n => format!("{n} files differ"),
+        };
+        write_line(
+            err,
+            &format!(
+                "error: {out_dir} is stale: {files_summary}; resources: {added} added, {changed} changed, {removed} removed\n  = help: run `infragen gen {}` and commit the result",
+                rerun_hint(&args.selection),
+            ),
+        )?;
         // The verdict is the exit status, whether or not the reader took the whole diff.
         match write_text(out, &plan.unified_diff(&args.out)) {
             Ok(()) | Err(Error::OutputClosed) => {}
             Err(error) => return Err(error),
         }
-        for root in &roots {
-            let review = Review::of(&plan, &root.name);
-            if !review.is_empty() {
-                write!(err, "{out_dir}/{} would change:\n{review}", root.name).map_err(|e| Error::Io(e.to_string()))?;
-            }
-        }
-        let stale = plan.count(FileChange::Added) + plan.count(FileChange::Changed) + plan.count(FileChange::Removed);
-        write_line(
-            err,
-            &format!(
-                "error: {out_dir} is stale: {} to add, {} changed, {} to remove{}\n  = help: run `infragen gen {}` and commit the result",
-                plan.count(FileChange::Added),
-                plan.count(FileChange::Changed),
-                plan.count(FileChange::Removed),
-                if stale == 0 { " (only the manifest differs)" } else { "" },
-                rerun_hint(&args.selection),
-            ),
-        )?;
         return Ok(Exit::Stale);
     }
 
