@@ -29,20 +29,30 @@ pub struct SourceFile {
     /// The name shown to the user, e.g. `environments/dev.toml`.
     pub name: String,
     pub text: String,
+    /// The byte offset where each line starts, so that locating a value costs a binary
+    /// search, not a scan of the file: `show` locates every value of a file.
+    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile { name: name.into(), text: text.into() }
+        let text = text.into();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceFile { name: name.into(), text, line_starts }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset).max(1)
     }
 
     /// Resolves a byte span into a location with 1-based line and column (in characters).
     pub fn locate(&self, span: Range<usize>) -> Location {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
         let end = floor_char_boundary(&self.text, span.end.clamp(start, self.text.len()));
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
-        let line = self.text[..start].matches('\n').count() + 1;
+        let line = self.line_of(start);
+        let line_start = self.line_starts[line - 1];
+        let line_end = self.line_starts.get(line).map_or(self.text.len(), |next| next - 1);
         let column = self.text[line_start..start].chars().count() + 1;
         let line_text = self.text[line_start..line_end].trim_end_matches('\r').to_string();
         // A span running past the end of its line is underlined up to the line's end.
@@ -119,25 +129,65 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{label}: {}", self.message)?;
+        writeln!(f, "{label}: {}", shorten(&self.message, MAX_MESSAGE_CHARS))?;
         let gutter = self.location.as_ref().map_or(1, |l| l.line.to_string().len());
         let pad = " ".repeat(gutter);
         if let Some(loc) = &self.location {
-            writeln!(f, "{pad}--> {}:{}:{}", loc.file, loc.line, loc.column)?;
+            writeln!(f, "{pad}--> {}:{}:{}", shorten(&loc.file, MAX_MESSAGE_CHARS), loc.line, loc.column)?;
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{} | {}", loc.line, loc.line_text)?;
-            let lead: String =
-                loc.line_text.chars().take(loc.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            writeln!(f, "{pad} | {lead}{}", "^".repeat(loc.width))?;
+            let (shown, lead, width) = source_window(loc);
+            writeln!(f, "{} | {shown}", loc.line)?;
+            writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
         }
         for note in &self.notes {
-            writeln!(f, "{pad} = note: {note}")?;
+            writeln!(f, "{pad} = note: {}", shorten(note, MAX_MESSAGE_CHARS))?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "{pad} = help: {help}")?;
+            writeln!(f, "{pad} = help: {}", shorten(help, MAX_MESSAGE_CHARS))?;
         }
         Ok(())
     }
+}
+
+/// Longest source line shown whole; a longer one is shown as a window around the span.
+const MAX_SOURCE_CHARS: usize = 100;
+/// Longest message, note or help shown whole: one may quote a value of any length.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+/// Diagnostics shown of one run; the rest are counted. A file that repeats one mistake
+/// thousands of times needs its first few fixed, not a gigabyte of output.
+pub const MAX_SHOWN: usize = 50;
+
+/// `text` cut to `limit` characters, with an ellipsis where it was cut.
+fn shorten(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
+}
+
+/// The part of the source line to show, the characters before the caret (tabs kept, so
+/// the caret lines up) and the caret's width: the whole line when it is short, else a
+/// window of `MAX_SOURCE_CHARS` around the start of the span, marked with ellipses.
+fn source_window(loc: &Location) -> (String, String, usize) {
+    let chars: Vec<char> = loc.line_text.chars().collect();
+    let column = loc.column.saturating_sub(1).min(chars.len());
+    let (start, end) = if chars.len() <= MAX_SOURCE_CHARS {
+        (0, chars.len())
+    } else {
+        let start = column.saturating_sub(MAX_SOURCE_CHARS / 3).min(chars.len() - MAX_SOURCE_CHARS);
+        (start, start + MAX_SOURCE_CHARS)
+    };
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut lead: String = chars[start..column].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
+    if start > 0 {
+        shown.insert(0, '…');
+        lead.insert(0, ' ');
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let width = loc.width.min(end.saturating_sub(column)).max(1);
+    (shown, lead, width)
 }
 
 /// A list of diagnostics that stopped a run (at least one of them an error).
@@ -152,8 +202,12 @@ impl Diagnostics {
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.0 {
+        for d in self.0.iter().take(MAX_SHOWN) {
             writeln!(f, "{d}")?;
+        }
+        if self.0.len() > MAX_SHOWN {
+            let more = self.0.len() - MAX_SHOWN;
+            writeln!(f, "... and {more} more (the first {MAX_SHOWN} are shown; fix them and run again)\n")?;
         }
         let errors = self.error_count();
         write!(f, "{errors} error{} found", if errors == 1 { "" } else { "s" })

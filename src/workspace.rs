@@ -36,6 +36,12 @@ impl Workspace {
                     self.missing_directory_help()
                 )));
             }
+            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+                return Err(Error::Usage(format!(
+                    "{} is not a directory\n  = help: --environments names the directory that holds the environment files",
+                    self.dir.display()
+                )));
+            }
             Err(e) => return Err(Error::Io(format!("{}: {e}", self.dir.display()))),
         };
         let mut names = Vec::new();
@@ -50,6 +56,33 @@ impl Workspace {
         }
         names.sort();
         Ok(names)
+    }
+
+    /// Entries that look like environment files but cannot be one, described for a warning:
+    /// `--all` skips them, and says so rather than silently.
+    pub fn skipped_entries(&self) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut skipped = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|ext| ext != "toml") {
+                continue;
+            }
+            let shown = path.display();
+            let problem = match fs::metadata(&path) {
+                Err(_) => Some("a link to nothing".to_string()),
+                Ok(meta) if !meta.is_file() => Some("not a regular file".to_string()),
+                Ok(_) => match path.file_stem().and_then(|s| s.to_str()) {
+                    None => Some("its name is not UTF-8".to_string()),
+                    Some(stem) => check_name(stem).err(),
+                },
+            };
+            if let Some(problem) = problem {
+                skipped.push(format!("{shown}: {problem}"));
+            }
+        }
+        skipped.sort();
+        skipped
     }
 
     /// The name shown for an environment file in messages and generated headers:
@@ -79,10 +112,14 @@ impl Workspace {
         }
     }
 
-    /// Reads the file of one environment.
+    /// Reads the file of one environment: a regular file of at most `MAX_FILE_BYTES`, so
+    /// that a FIFO, a device or a runaway file cannot hang or exhaust the run.
     pub fn read(&self, name: &str) -> Result<SourceFile, Error> {
+        check_name(name).map_err(|problem| {
+            Error::Usage(format!("`--env {}`: {problem}", name.chars().take(80).collect::<String>().escape_debug()))
+        })?;
         let path = self.dir.join(format!("{name}.toml"));
-        match fs::read(&path) {
+        match read_bounded(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Ok(SourceFile::new(self.display_name(name), text)),
                 Err(_) => Err(Error::Invalid(Diagnostics(vec![Diagnostic::error(format!(
@@ -104,6 +141,12 @@ impl Workspace {
                 };
                 Err(Error::Invalid(Diagnostics(vec![diagnostic])))
             }
+            Err(e) if matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::FileTooLarge) => {
+                Err(Error::Invalid(Diagnostics(vec![Diagnostic::error(format!(
+                    "{} cannot be an environment file: {e}",
+                    self.display_name(name)
+                ))])))
+            }
             Err(e) => Err(Error::Io(format!("{}: {e}", path.display()))),
         }
     }
@@ -123,6 +166,38 @@ impl Workspace {
             }
         }
     }
+}
+
+/// The largest environment file read: far beyond any real one (the shipped ones are a
+/// few KiB), small enough that no input can make a run slow or large.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// An environment name must name a file in the environments directory: letters, digits,
+/// `-` and `_`, at most 64 characters (it also becomes part of resource names).
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 64 {
+        return Err("an environment name has 1 to 64 characters".to_string());
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err("an environment name has only letters, digits, `-` and `_`".to_string());
+    }
+    Ok(())
+}
+
+/// Reads a regular file of at most `MAX_FILE_BYTES`.
+fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    // Checked before opening: opening a FIFO waits for a writer.
+    if !fs::metadata(path)?.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let file = fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::new(io::ErrorKind::FileTooLarge, format!("larger than {} KiB", MAX_FILE_BYTES / 1024)));
+    }
+    Ok(bytes)
 }
 
 fn canonical_dir_name(dir: &Path) -> String {

@@ -12,7 +12,7 @@ use crate::{Error, Exit};
 
 pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let workspace = Workspace::new(&args.selection.environments);
-    let names = selected_names(&workspace, &args.selection)?;
+    let names = selected_names(&workspace, &args.selection, err)?;
     let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
     check_across_environments(&workspace, &environments, err)?;
 
@@ -79,9 +79,12 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     Ok(Exit::Success)
 }
 
-fn selected_names(workspace: &Workspace, selection: &Selection) -> Result<Vec<String>, Error> {
+fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Write) -> Result<Vec<String>, Error> {
     if selection.all {
         let names = workspace.environment_names()?;
+        for skipped in workspace.skipped_entries() {
+            write_line(err, &format!("warning: --all skips {skipped}"))?;
+        }
         if names.is_empty() {
             return Err(Error::Usage(format!(
                 "no environment files (*.toml) in {}\n  = help: run `infragen init` to create starter files",
@@ -90,8 +93,13 @@ fn selected_names(workspace: &Workspace, selection: &Selection) -> Result<Vec<St
         }
         return Ok(names);
     }
-    let mut names = selection.env.clone();
-    names.dedup();
+    // Each environment once, in the order first given (`--env dev --env prod --env dev`).
+    let mut names: Vec<String> = Vec::new();
+    for name in &selection.env {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
     Ok(names)
 }
 

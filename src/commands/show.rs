@@ -30,14 +30,19 @@ pub fn render(loaded: &LoadedEnvironment) -> Result<String, Error> {
     let table = Table::try_from(&loaded.settings).map_err(|e| Error::Internal(e.to_string()))?;
     let mut lines: Vec<(String, Option<String>)> =
         vec![(format!("# {}: the settings of {} after every layer", loaded.name, loaded.source.name), None)];
-    lines.push(("# layers, lowest first: default < tier < preset < file < flags".to_string(), None));
+    lines.push(("# layers, lowest first: default < region < tier < preset < file < flags".to_string(), None));
     write_table(loaded, &table, &FieldPath::root(), &mut lines);
 
     let width = lines.iter().filter(|(_, o)| o.is_some()).map(|(l, _)| l.chars().count()).max().unwrap_or(0);
     let mut text = String::new();
     for (line, origin) in lines {
         match origin {
-            Some(origin) => text.push_str(&format!("{line:<width$}  # {origin}\n")),
+            // Padded by hand: a width from `{:<width$}` above u16::MAX panics, and a
+            // value may be that long.
+            Some(origin) => {
+                let padding = width.saturating_sub(line.chars().count());
+                text.push_str(&format!("{line}{}  # {origin}\n", " ".repeat(padding)));
+            }
             None => {
                 text.push_str(&line);
                 text.push('\n');
@@ -72,9 +77,9 @@ fn toml_key(key: &str) -> String {
 
 fn origin_label(loaded: &LoadedEnvironment, path: &FieldPath) -> String {
     match loaded.provenance.origin(path) {
-        Origin::File(_) => {
-            loaded.locate(path).map(|l| format!("{}:{}", l.file, l.line)).unwrap_or_else(|| loaded.source.name.clone())
-        }
+        // The line alone: a full location would count the characters of the line, for
+        // every value of a file that may be one long line.
+        Origin::File(span) => format!("{}:{}", loaded.source.name, loaded.source.line_of(span.start)),
         other => other.label(),
     }
 }

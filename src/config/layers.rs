@@ -144,8 +144,15 @@ impl Provenance {
         self.0.iter()
     }
 
+    /// Forgets `path` and everything below it. A path's descendants sort right after it
+    /// (paths compare segment by segment), so they are one range of the map: linear in
+    /// what is forgotten, not in the size of the map.
     fn forget_below(&mut self, path: &FieldPath) {
-        self.0.retain(|p, _| !p.starts_with(path));
+        let below: Vec<FieldPath> =
+            self.0.range(path.clone()..).map(|(p, _)| p).take_while(|p| p.starts_with(path)).cloned().collect();
+        for p in below {
+            self.0.remove(&p);
+        }
     }
 
     fn record(&mut self, path: &FieldPath, value: &Value, layer: &Layer) {
@@ -183,7 +190,9 @@ fn overlay(base: &mut Table, top: &Table, path: &FieldPath, layer: &Layer, prove
             overlay(below, above, &child, layer, provenance);
             continue;
         }
-        provenance.forget_below(&child);
+        if base.contains_key(key) {
+            provenance.forget_below(&child);
+        }
         provenance.record(&child, value, layer);
         base.insert(key.clone(), value.clone());
     }

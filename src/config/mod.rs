@@ -243,9 +243,12 @@ fn flag_layer(assignment: &str) -> Result<(SourceFile, Layer), Vec<Diagnostic>> 
     };
     let (field, value) = assignment.split_once('=').ok_or_else(usage)?;
     let (field, value) = (field.trim(), value.trim());
-    if field.is_empty() {
+    // FIELD is a dotted path of bare keys; anything else (quotes, spaces, a newline) could
+    // make the assignment set keys other than the one named.
+    if field.is_empty() || !field.split('.').all(path::is_bare_key) {
         return Err(usage());
     }
+    let field_path = FieldPath::parse_dotted(field);
     let literal = format!("{field} = {value}");
     let quoted = format!("{field} = {}", Value::String(value.to_string()));
     // VALUE as TOML first; if that does not parse, or parses into the wrong type where a
@@ -260,6 +263,12 @@ fn flag_layer(assignment: &str) -> Result<(SourceFile, Layer), Vec<Diagnostic>> 
             continue;
         }
         return match Layer::from_document(LayerKind::Flag(source.name.clone()), document.get_ref()) {
+            // A VALUE that spans lines could add assignments of its own (`x"\nproject="y`):
+            // the flag sets the field it names and nothing else.
+            Ok(layer) if layer.leaf_paths().iter().any(|p| !p.starts_with(&field_path)) => Err(vec![
+                Diagnostic::error(format!("`--set {}` sets more than `{field}`", assignment.escape_debug()))
+                    .help("give one value per --set; a value with quotes or newlines must be a single TOML value"),
+            ]),
             Ok(layer) => Ok((source, layer)),
             Err(e) => Err(vec![Diagnostic::error(e.to_string()).at(Some(source.locate(e.span)))]),
         };

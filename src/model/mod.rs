@@ -266,7 +266,23 @@ fn check_region(checks: &mut Checks<'_>, at: &FieldPath, value: &str) {
     checks.error(at, format!("`{at}` must be an AWS region code such as \"ap-northeast-1\", found \"{value}\""), help);
 }
 
+/// AWS allows 50 tags on a resource; infragen's own (the reserved ones and a `Name` on
+/// some resources) leave the rest to `tags`.
+pub const MAX_USER_TAGS: usize = 50 - RESERVED_TAGS.len() - 1;
+
 fn check_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<String, String> {
+    if settings.tags.len() > MAX_USER_TAGS {
+        checks.error(
+            &path("tags"),
+            format!(
+                "`tags` has {} tags; AWS allows 50 on a resource, and infragen's own leave room for {MAX_USER_TAGS}",
+                settings.tags.len()
+            ),
+            Some("keep the tags that cost allocation or access control need".to_string()),
+        );
+        // One error for the count, not one per tag on top of it.
+        return settings.tags.clone();
+    }
     for (key, value) in &settings.tags {
         let at = path("tags").key(key);
         if RESERVED_TAGS.contains(&key.as_str()) {

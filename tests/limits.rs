@@ -1,0 +1,140 @@
+//! Hostile and oversized input: every run ends, quickly, with a bounded amount of output
+//! and the exit status of the contract, whatever the environment files and flags hold.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::Test;
+
+/// Runs infragen in `test`'s directory and kills it if it has not ended after `limit`:
+/// a hang fails the test instead of stalling the suite.
+fn run_bounded(test: &Test, args: &[&str], limit: Duration) -> (i32, String, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .args(args)
+        .current_dir(test.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("infragen runs");
+    let id = child.id();
+    // The output is read as it comes (a full pipe would stall the child), on a thread that
+    // reports when the child has ended.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let Ok(output) = finished.recv_timeout(limit) else {
+        let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+        panic!("infragen {args:?} still ran after {limit:?}");
+    };
+    let output = output.expect("output");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn special_files_are_refused_not_read() {
+    let test = Test::with_shipped_environments();
+    let environments = test.path().join("environments");
+    let status = Command::new("mkfifo").arg(environments.join("fifo.toml")).status().expect("mkfifo");
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", environments.join("zero.toml")).expect("symlink");
+    std::os::unix::fs::symlink("/nonexistent/file", environments.join("dangling.toml")).expect("symlink");
+    std::fs::create_dir(environments.join("dir.toml")).expect("mkdir");
+    for env in ["fifo", "zero"] {
+        let (status, _, stderr) = run_bounded(&test, &["gen", "--env", env], LIMIT);
+        assert_eq!(status, 2, "{stderr}");
+        assert!(stderr.contains(&format!("environments/{env}.toml cannot be an environment file: not a regular file")));
+    }
+    // --all names what it skips.
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--all"], LIMIT);
+    assert_eq!(status, 0, "{stderr}");
+    for skipped in ["dangling.toml: a link to nothing", "dir.toml: not a regular file", "fifo.toml: not a regular file"]
+    {
+        assert!(stderr.contains(&format!("warning: --all skips environments/{skipped}")), "{stderr}");
+    }
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused() {
+    let test = Test::with_shipped_environments();
+    test.write("environments/huge.toml", &"# padding\n".repeat(120_000));
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--env", "huge"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("environments/huge.toml cannot be an environment file: larger than 1024 KiB"), "{stderr}");
+}
+
+#[test]
+fn thousands_of_mistakes_print_a_bounded_report() {
+    let test = Test::new().file("environments/zones.toml", &"[dns]\nzone = \"x\"\n".repeat(5_000));
+    let (status, stdout, stderr) = run_bounded(&test, &["show", "--env", "zones"], LIMIT);
+    assert_eq!(status, 2);
+    assert_eq!(stdout, "");
+    assert!(stderr.len() < 50_000, "{} bytes of diagnostics", stderr.len());
+    assert!(stderr.contains("... and "), "{stderr}");
+}
+
+#[test]
+fn a_long_line_is_shown_as_a_window_around_the_mistake() {
+    let value = "a".repeat(100_000);
+    let test = Test::new().file("environments/long.toml", &format!("project = \"{value}\"\nnot_a_key = 1\n"));
+    let (status, _, stderr) = run_bounded(&test, &["show", "--env", "long"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.len() < 5_000, "{stderr}");
+    // A long value in a valid file is shown by `show`, not a panic.
+    let test = Test::with_shipped_environments();
+    let dev = test.read("environments/dev.toml");
+    test.write("environments/dev.toml", &dev.replace("project = \"acme\"", &format!("project = \"{value}\"")));
+    let (status, stdout, stderr) = run_bounded(&test, &["show", "--env", "dev"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stdout.contains(&value), "show prints the settings even when they do not validate");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn many_tags_are_merged_quickly_and_capped_at_what_aws_allows() {
+    let test = Test::with_shipped_environments();
+    let dev = test.read("environments/dev.toml");
+    let tags: String = (0..64_000).map(|i| format!("k{i} = \"v\"\n")).collect();
+    test.write("environments/dev.toml", &format!("{dev}\n[tags]\n{tags}"));
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--env", "dev"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("error: `tags` has 64000 tags; AWS allows 50 on a resource"), "{stderr}");
+    assert!(stderr.contains("1 error found"), "{stderr}");
+}
+
+#[test]
+fn a_set_flag_sets_the_field_it_names_and_nothing_else() {
+    let test = Test::with_shipped_environments();
+    for assignment in ["service.cpu=256\nproject=\"evil\"", "frontend.repository=\"x\"\nproject=\"evil\"", "a b=1"] {
+        let (status, stdout, stderr) = run_bounded(&test, &["show", "--env", "dev", "--set", assignment], LIMIT);
+        assert_eq!(status, 2, "{assignment:?}: {stderr}");
+        assert!(!stdout.contains("evil"), "{stdout}");
+    }
+}
+
+#[test]
+fn odd_selections_are_usage_errors() {
+    let test = Test::with_shipped_environments();
+    // The same environment twice is the same environment, not a conflict with itself.
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--env", "dev", "--env", "prod", "--env", "dev"], LIMIT);
+    assert_eq!(status, 0, "{stderr}");
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--all", "--environments", "environments/dev.toml"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("environments/dev.toml is not a directory"), "{stderr}");
+    let long = "x".repeat(300);
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--env", &long], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("an environment name has 1 to 64 characters"), "{stderr}");
+    assert!(stderr.len() < 500, "{stderr}");
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--env", "../dev"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+}
