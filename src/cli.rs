@@ -116,6 +116,11 @@ pub struct InitArgs {
     /// DNS zone for the starter files, e.g. example.com.
     #[arg(long, value_name = "DOMAIN")]
     pub zone: Option<String>,
+    /// The 12-digit AWS account the environments live in (`aws sts get-caller-identity`);
+    /// without it the starter files name AWS's documentation example, 123456789012, which
+    /// makes every plan stop until it is replaced.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
     /// Overwrite existing environment files.
     #[arg(long)]
     pub force: bool,

@@ -95,9 +95,26 @@ fn init_writes_starter_files_that_generate() {
     assert!(dev.contains("project = \"shop\""), "{dev}");
     assert!(dev.contains("# Project name: the first part of every resource name"), "{dev}");
     assert!(test.read("environments/schema.json").contains("\"title\": \"infragen environment\""));
+    assert!(dev.contains("account_id = \"123456789012\""), "{dev}");
     test.run_args(&["gen", "--all"]).status(0);
     assert!(test.read("generated/prod/backend.tf").contains("bucket       = \"shop-tfstate-ap-northeast-1\""));
+    assert!(test.read("generated/prod/providers.tf").contains("allowed_account_ids = [\"123456789012\"]"));
     test.run_args(&["init"]).status(2).stderr_contains("already exists; pass --force");
+}
+
+#[test]
+fn init_names_the_account_and_keeps_terraform_working_files_out_of_git() {
+    let test = Test::new().file(".gitignore", "target/\n*.tfstate\n");
+    test.run_args(&["init", "--account-id", "111122223333"]).status(0);
+    assert!(test.read("environments/prod.toml").contains("account_id = \"111122223333\""));
+    let gitignore = test.read(".gitignore");
+    assert!(gitignore.starts_with("target/\n*.tfstate\n"), "keeps what was there: {gitignore}");
+    for line in [".terraform/", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan"] {
+        assert!(gitignore.lines().any(|l| l == line), "{line} in {gitignore}");
+    }
+    assert_eq!(gitignore.lines().filter(|l| *l == "*.tfstate").count(), 1, "{gitignore}");
+    assert!(!gitignore.contains("\n.terraform.lock.hcl"), "the lock file is committed: {gitignore}");
+    test.run_args(&["init", "--account-id", "12345"]).status(2).stderr_contains("--account-id must be the 12 digits");
 }
 
 #[test]

@@ -2,6 +2,8 @@
 
 provider "aws" {
   region = "ap-northeast-1"
+  # Credentials of any other account stop Terraform before it changes anything.
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {
@@ -14,8 +16,9 @@ provider "aws" {
 
 # The region that receives a copy of every backup.
 provider "aws" {
-  alias  = "backup_copy"
-  region = "ap-northeast-3"
+  alias               = "backup_copy"
+  region              = "ap-northeast-3"
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {

@@ -22,8 +22,11 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     for environment in &environments {
         roots.push(renderer.environment(&environment.architecture)?);
     }
-    if let Some(first) = environments.first() {
-        roots.push(renderer.bootstrap(&first.architecture)?);
+    // The environments agree on the state settings (checked above); the bootstrap takes the
+    // account from the first that names one, so that the state bucket is limited to it too.
+    let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
+    if let Some(source) = bootstrap_source {
+        roots.push(renderer.bootstrap(&source.architecture)?);
     }
 
     let plan = Plan::new(&args.out, &roots)?;
@@ -113,6 +116,22 @@ fn check_shared_state(environments: &[Environment]) -> Result<(), Error> {
                         reference.source_name, arch.source_name
                     ))
                     .help("every environment keeps its state in the one bucket generated/bootstrap creates; use the same value in every file"),
+                );
+            }
+        }
+    }
+    // The state bucket and its key live in one account, and the backends reach them with the
+    // environment's own credentials: environments naming different accounts could not share it.
+    let mut accounts = environments.iter().filter_map(|e| e.architecture.account_id.as_ref().map(|id| (e, id)));
+    if let Some((first_named, expected)) = accounts.next() {
+        for (environment, found) in accounts {
+            if found != expected {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `account_id`: {} has \"{expected}\", {} has \"{found}\"",
+                        first_named.architecture.source_name, environment.architecture.source_name
+                    ))
+                    .help("the state bucket generated/bootstrap creates lives in one account and every backend reaches it with the environment's own credentials; use one account for the environments that share it"),
                 );
             }
         }
