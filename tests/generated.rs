@@ -171,3 +171,56 @@ fn key_policies_give_the_account_root_administration_but_no_use() {
     // dev and prod: logs, data, alarms; prod: the backup copy key; the state key.
     assert_eq!(checked, 3 + 3 + 1 + 1);
 }
+
+#[test]
+fn amplify_comes_up_on_its_own() {
+    for root in ["dev", "prod"] {
+        let amplify = parse(root, "modules/amplify/main.tf");
+        let app = blocks(&amplify, "resource", &["aws_amplify_app", "this"]);
+        // The token is used once and not stored: it never shows up in a plan again.
+        let lifecycle = blocks(app[0].body(), "lifecycle", &[]);
+        let ignored = attribute(lifecycle[0].body(), "ignore_changes").expect("ignore_changes");
+        assert_eq!(strings(&ignored), ["access_token"], "{root}");
+        // SSR logs need a service role with CloudWatch Logs permissions.
+        assert_eq!(
+            attribute(app[0].body(), "iam_service_role_arn").map(|e| e.to_string()),
+            Some("aws_iam_role.service.arn".to_string()),
+            "{root}"
+        );
+        let logs = blocks(&amplify, "data", &["aws_iam_policy_document", "ssr_logs"]);
+        let actions: Vec<String> = blocks(logs[0].body(), "statement", &[])
+            .iter()
+            .flat_map(|s| strings(&attribute(s.body(), "actions").expect("actions")))
+            .collect();
+        for action in ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups"] {
+            assert!(actions.contains(&action.to_string()), "{root}: {action}");
+        }
+        // The apply waits for the domain; every record it needs is Terraform's.
+        let domain = blocks(&amplify, "resource", &["aws_amplify_domain_association", "this"]);
+        assert_eq!(attribute(domain[0].body(), "wait_for_verification"), Some(hcl::Expression::Bool(true)), "{root}");
+        let certificate = blocks(domain[0].body(), "certificate_settings", &[]);
+        assert_eq!(attribute(certificate[0].body(), "type"), Some(hcl::Expression::String("CUSTOM".into())));
+        assert_eq!(blocks(&amplify, "resource", &["aws_acm_certificate_validation", "frontend"]).len(), 1);
+        let record = blocks(&amplify, "resource", &["aws_route53_record", "frontend"]);
+        assert_eq!(attribute(record[0].body(), "type"), Some(hcl::Expression::String("CNAME".into())), "{root}");
+        // The first build is started by the generated script, which the root's outputs feed.
+        let script = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("frontend-release.sh"),
+        )
+        .expect("frontend-release.sh");
+        assert!(script.starts_with("#!/bin/sh\n"));
+        assert!(script.contains("--job-type RELEASE"));
+        assert!(script.contains("set -eu"));
+        let outputs = parse(root, "outputs.tf");
+        for output in ["amplify_app_id", "amplify_branch"] {
+            assert_eq!(blocks(&outputs, "output", &[output]).len(), 1, "{root}: {output}");
+        }
+        // The variable says exactly what token Amplify needs.
+        let variables = parse(root, "variables.tf");
+        let token = blocks(&variables, "variable", &["amplify_access_token"]);
+        let description = attribute(token[0].body(), "description").expect("description").to_string();
+        for needed in ["classic", "admin:repo_hook", "Amplify GitHub App", "admin of"] {
+            assert!(description.contains(needed), "{root}: {needed} in {description}");
+        }
+    }
+}

@@ -13,3 +13,18 @@ provider "aws" {
     }
   }
 }
+
+# CloudFront only takes certificates from us-east-1: Amplify's.
+provider "aws" {
+  alias               = "us_east_1"
+  region              = "us-east-1"
+  allowed_account_ids = ["123456789012"]
+
+  default_tags {
+    tags = {
+      Environment = "dev"
+      ManagedBy   = "infragen"
+      Project     = "acme"
+    }
+  }
+}

@@ -197,6 +197,9 @@ fn finish(path: &str, header: &str, text: &str) -> Result<String, RenderError> {
             .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
         ::hcl::parse(&formatted).map_err(|e| RenderError::Parse { file: path.to_string(), message: e.to_string() })?;
         Ok(formatted)
+    } else if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
+        // A script keeps its interpreter line first.
+        Ok(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
     } else {
         Ok(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
     }

@@ -259,9 +259,14 @@ pub const MODULES: &[ModuleSummary] = &[
     },
     ModuleSummary {
         name: "amplify",
-        summary: "Amplify Hosting app, branch and domain for the Next.js frontend",
+        summary: "Amplify Hosting app, branch, SSR logging role, and the custom domain with its certificate and records",
         present: always,
-        provider_aliases: no_aliases,
+        provider_aliases: |_| {
+            vec![ProviderAlias {
+                name: "aws.us_east_1",
+                purpose: "Amplify serves through CloudFront, which only takes certificates from us-east-1.",
+            }]
+        },
     },
     ModuleSummary {
         name: "monitoring",
