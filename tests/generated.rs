@@ -224,3 +224,35 @@ fn amplify_comes_up_on_its_own() {
         }
     }
 }
+
+#[test]
+fn each_generated_readme_lists_the_prerequisites_a_newcomer_cannot_guess() {
+    for root in ["dev", "prod"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("README.md");
+        let readme = std::fs::read_to_string(&path).expect("README.md");
+        for needed in [
+            "## Prerequisites",
+            "## Frontend",
+            "AWS credentials of account 123456789012",
+            "allowed_account_ids",
+            "A public Route53 hosted zone `example.com` in this account",
+            "https://github.com/apps/aws-amplify-ap-northeast-1/installations/new",
+            "personal access token (classic)",
+            "`admin:repo_hook`",
+            "admin of the repository",
+            "TF_VAR_amplify_access_token",
+            "confirmation",
+            "Committing `.terraform.lock.hcl`",
+            "sh frontend-release.sh",
+            "alias/acme-tfstate",
+        ] {
+            assert!(readme.contains(needed), "{root}/README.md lacks {needed:?}");
+        }
+    }
+    let bootstrap =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("generated/bootstrap/README.md"))
+            .expect("README");
+    for needed in ["kms_key_id = \"alias/acme-tfstate\"", "AES256", "delete markers", "account 123456789012"] {
+        assert!(bootstrap.contains(needed), "bootstrap/README.md lacks {needed:?}");
+    }
+}
