@@ -185,5 +185,5 @@ resource "aws_route53_record" "frontend" {
   name            = var.domain_name
   type            = "CNAME"
   ttl             = 300
-  records         = [try(local.sub_domain_record[length(local.sub_domain_record) - 1], "${var.name}.amplifyapp.com")]
+  records         = [local.sub_domain_record[length(local.sub_domain_record) - 1]]
 }
