@@ -123,3 +123,14 @@ fn help_and_version_work() {
     test.run_args(&["--help"]).status(0).stdout_contains("Exit status: 0 success, 1 generated files are stale");
     test.run_args(&["--version"]).status(0).stdout_contains("infragen ");
 }
+
+#[test]
+fn environments_sharing_the_state_bucket_must_name_one_account() {
+    let test = Test::with_shipped_environments();
+    let dev =
+        test.read("environments/dev.toml").replace("account_id = \"123456789012\"", "account_id = \"111122223333\"");
+    test.write("environments/dev.toml", &dev);
+    test.run_args(&["gen", "--all"])
+        .status(2)
+        .stderr_contains("environments disagree on `account_id`: environments/dev.toml has \"111122223333\", environments/prod.toml has \"123456789012\"");
+}
