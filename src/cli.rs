@@ -117,6 +117,11 @@ pub struct InitArgs {
     /// The Route 53 zone the environments' records go in, e.g. shop.example.net (required).
     #[arg(long, value_name = "DOMAIN")]
     pub zone: String,
+    /// The 12-digit AWS account the environments live in (`aws sts get-caller-identity`);
+    /// without it the starter files name AWS's documentation example, 123456789012, which
+    /// makes every plan stop until it is replaced.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
     /// Overwrite existing environment files.
     #[arg(long)]
     pub force: bool,

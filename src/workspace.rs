@@ -229,6 +229,22 @@ pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
             }
         }
     }
+    // The state bucket and its key live in one account, and the backends reach them with the
+    // environment's own credentials: environments naming different accounts could not share it.
+    let mut accounts = environments.iter().filter_map(|e| e.architecture.account_id.as_ref().map(|id| (e, id)));
+    if let Some((first_named, expected)) = accounts.next() {
+        for (environment, found) in accounts {
+            if found != expected {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `account_id`: {} has \"{expected}\", {} has \"{found}\"",
+                        first_named.architecture.source_name, environment.architecture.source_name
+                    ))
+                    .help("the state bucket generated/bootstrap creates lives in one account and every backend reaches it with the environment's own credentials; use one account for the environments that share it"),
+                );
+            }
+        }
+    }
     // Environments that share a zone must not claim the same names in it.
     for (i, first) in environments.iter().enumerate() {
         for second in &environments[i + 1..] {

@@ -5,7 +5,7 @@ mod common;
 use common::Test;
 
 /// The settings every environment file must write, with values of a real-looking system.
-const IDENTITY: &str = "project = \"shop\"\nstate.bucket = \"shop-tfstate\"\ndns.zone = \"shop.io\"\n\
+const IDENTITY: &str = "project = \"shop\"\naccount_id = \"111122223333\"\nstate.bucket = \"shop-tfstate\"\ndns.zone = \"shop.io\"\n\
                         frontend.repository = \"https://github.com/shop/web\"\nmonitoring.alarm_emails = [\"ops@shop.io\"]\n";
 
 #[test]
@@ -105,13 +105,32 @@ fn init_writes_starter_files_that_generate() {
     assert!(dev.contains("project = \"shop\""), "{dev}");
     assert!(dev.contains("# Project name: the first part of every resource name"), "{dev}");
     assert!(test.read("environments/schema.json").contains("\"title\": \"infragen environment\""));
+    assert!(dev.contains("account_id = \"123456789012\""), "{dev}");
     test.run_args(&["gen", "--all"]).status(0);
     assert!(test.read("generated/prod/backend.tf").contains("bucket       = \"shop-tfstate-ap-northeast-1\""));
+    assert!(test.read("generated/prod/providers.tf").contains("allowed_account_ids = [\"123456789012\"]"));
     test.run_args(&["init", "--project", "shop", "--zone", "shop.example.org"])
         .status(2)
         .stderr_contains("already exists; pass --force");
     // Nothing names a real system by default.
     Test::new().run_args(&["init"]).status(2).stderr_contains("--project <NAME>").stderr_contains("--zone <DOMAIN>");
+}
+
+#[test]
+fn init_names_the_account_and_keeps_terraform_working_files_out_of_git() {
+    let test = Test::new().file(".gitignore", "target/\n*.tfstate\n");
+    test.run_args(&["init", "--project", "shop", "--zone", "shop.io", "--account-id", "111122223333"]).status(0);
+    assert!(test.read("environments/prod.toml").contains("account_id = \"111122223333\""));
+    let gitignore = test.read(".gitignore");
+    assert!(gitignore.starts_with("target/\n*.tfstate\n"), "keeps what was there: {gitignore}");
+    for line in [".terraform/", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan"] {
+        assert!(gitignore.lines().any(|l| l == line), "{line} in {gitignore}");
+    }
+    assert_eq!(gitignore.lines().filter(|l| *l == "*.tfstate").count(), 1, "{gitignore}");
+    assert!(!gitignore.contains("\n.terraform.lock.hcl"), "the lock file is committed: {gitignore}");
+    test.run_args(&["init", "--project", "shop", "--zone", "shop.io", "--account-id", "12345", "--force"])
+        .status(2)
+        .stderr_contains("--account-id must be the 12 digits");
 }
 
 #[test]
@@ -212,7 +231,9 @@ fn an_empty_environment_file_names_every_setting_it_must_write() {
             output.stderr
         );
     }
-    assert!(output.stderr.contains("5 errors found"), "{}", output.stderr);
+    // Production also names its account.
+    assert!(output.stderr.contains("production environments name their AWS account"), "{}", output.stderr);
+    assert!(output.stderr.contains("6 errors found"), "{}", output.stderr);
     assert!(!test.path().join("generated").exists(), "nothing is written");
 
     // Written, they generate; values reserved for examples are pointed out, once per file.
@@ -229,4 +250,15 @@ fn an_empty_environment_file_names_every_setting_it_must_write() {
         "{}",
         output.stderr
     );
+}
+
+#[test]
+fn environments_sharing_the_state_bucket_must_name_one_account() {
+    let test = Test::with_shipped_environments();
+    let dev =
+        test.read("environments/dev.toml").replace("account_id = \"123456789012\"", "account_id = \"111122223333\"");
+    test.write("environments/dev.toml", &dev);
+    test.run_args(&["gen", "--all"])
+        .status(2)
+        .stderr_contains("environments disagree on `account_id`: environments/dev.toml has \"111122223333\", environments/prod.toml has \"123456789012\"");
 }

@@ -37,3 +37,222 @@ fn production_runs_at_least_two_tasks() {
     let hcl::Expression::Number(min) = module_argument("prod", "ecs", "min_count") else { panic!("a number") };
     assert!(min.as_u64().is_some_and(|n| n >= 2), "{min}");
 }
+
+fn parse(root: &str, file: &str) -> hcl::Body {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    hcl::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn attribute(body: &hcl::Body, key: &str) -> Option<hcl::Expression> {
+    body.attributes().find(|a| a.key() == key).map(|a| a.expr().clone())
+}
+
+/// Blocks with this identifier and, when given, these labels, anywhere below `body`.
+fn blocks<'b>(body: &'b hcl::Body, identifier: &str, labels: &[&str]) -> Vec<&'b hcl::Block> {
+    let mut found = Vec::new();
+    for block in body.blocks() {
+        let block_labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+        if block.identifier() == identifier && (labels.is_empty() || block_labels == labels) {
+            found.push(block);
+        }
+        found.extend(blocks(block.body(), identifier, labels));
+    }
+    found
+}
+
+fn strings(expr: &hcl::Expression) -> Vec<String> {
+    match expr {
+        hcl::Expression::Array(items) => items.iter().flat_map(strings).collect(),
+        hcl::Expression::String(s) => vec![s.clone()],
+        other => vec![other.to_string()],
+    }
+}
+
+#[test]
+fn every_provider_block_is_limited_to_the_environments_account() {
+    for root in ["dev", "prod", "bootstrap"] {
+        let providers = parse(root, "providers.tf");
+        let aws = blocks(&providers, "provider", &["aws"]);
+        assert!(!aws.is_empty(), "{root}");
+        for provider in aws {
+            let alias = attribute(provider.body(), "alias").map(|a| a.to_string()).unwrap_or_default();
+            let allowed = attribute(provider.body(), "allowed_account_ids")
+                .unwrap_or_else(|| panic!("{root}: provider {alias} lacks allowed_account_ids"));
+            assert_eq!(strings(&allowed), ["123456789012"], "{root} {alias}");
+        }
+    }
+    // prod has aliases (the backup copy region): they are limited too.
+    assert!(blocks(&parse("prod", "providers.tf"), "provider", &["aws"]).len() > 1);
+}
+
+#[test]
+fn the_state_is_written_with_the_bootstraps_key_and_nothing_else_is_accepted() {
+    let alias_name = "alias/acme-tfstate";
+    for root in ["dev", "prod"] {
+        let backend = parse(root, "backend.tf");
+        let s3 = blocks(&backend, "backend", &["s3"]);
+        assert_eq!(s3.len(), 1, "{root}");
+        assert_eq!(attribute(s3[0].body(), "encrypt"), Some(hcl::Expression::Bool(true)), "{root}");
+        assert_eq!(attribute(s3[0].body(), "kms_key_id"), Some(hcl::Expression::String(alias_name.into())), "{root}");
+        assert_eq!(attribute(s3[0].body(), "use_lockfile"), Some(hcl::Expression::Bool(true)), "{root}");
+    }
+    let bootstrap = parse("bootstrap", "main.tf");
+    let alias = blocks(&bootstrap, "resource", &["aws_kms_alias", "state"]);
+    assert_eq!(attribute(alias[0].body(), "name"), Some(hcl::Expression::String(alias_name.into())));
+
+    let policy = blocks(&bootstrap, "data", &["aws_iam_policy_document", "state_bucket"]);
+    let statements = blocks(policy[0].body(), "statement", &[]);
+    let deny = |sid: &str, variable: &str| {
+        let statement = statements
+            .iter()
+            .find(|s| attribute(s.body(), "sid") == Some(hcl::Expression::String(sid.into())))
+            .unwrap_or_else(|| panic!("statement {sid}"));
+        assert_eq!(attribute(statement.body(), "effect"), Some(hcl::Expression::String("Deny".into())));
+        assert_eq!(strings(&attribute(statement.body(), "actions").expect("actions")), ["s3:PutObject"]);
+        let condition = blocks(statement.body(), "condition", &[]);
+        assert_eq!(condition.len(), 1);
+        // IfExists: the parts of a multipart upload and requests relying on the bucket's
+        // default (this key) carry no header and must still pass.
+        assert_eq!(
+            attribute(condition[0].body(), "test"),
+            Some(hcl::Expression::String("StringNotEqualsIfExists".into()))
+        );
+        assert_eq!(attribute(condition[0].body(), "variable"), Some(hcl::Expression::String(variable.into())));
+        strings(&attribute(condition[0].body(), "values").expect("values"))
+    };
+    assert_eq!(deny("DenyOtherEncryption", "s3:x-amz-server-side-encryption"), ["aws:kms"]);
+    let keys = deny("DenyOtherKeys", "s3:x-amz-server-side-encryption-aws-kms-key-id");
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(keys.iter().any(|k| k.contains("aws_kms_key.state.arn")), "{keys:?}");
+
+    // Lock files leave a noncurrent version and a delete marker per run: both expire.
+    let lifecycle = blocks(&bootstrap, "resource", &["aws_s3_bucket_lifecycle_configuration", "state"]);
+    let expiration = blocks(lifecycle[0].body(), "expiration", &[]);
+    assert_eq!(expiration.len(), 1);
+    assert_eq!(attribute(expiration[0].body(), "expired_object_delete_marker"), Some(hcl::Expression::Bool(true)));
+    assert_eq!(blocks(lifecycle[0].body(), "noncurrent_version_expiration", &[]).len(), 1);
+}
+
+/// Every key policy: the account root administers the key but may not use it, so that the
+/// statements granting use are the only way to use it.
+#[test]
+fn key_policies_give_the_account_root_administration_but_no_use() {
+    let usage = ["kms:*", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
+    let mut checked = 0;
+    for (root, file) in [
+        ("dev", "modules/kms/main.tf"),
+        ("prod", "modules/kms/main.tf"),
+        ("prod", "modules/backup/main.tf"),
+        ("bootstrap", "main.tf"),
+    ] {
+        let body = parse(root, file);
+        let kms_locals =
+            blocks(&body, "locals", &[]).into_iter().find_map(|l| attribute(l.body(), "key_administration_actions"));
+        for document in blocks(&body, "data", &[]) {
+            for statement in blocks(document.body(), "statement", &[]) {
+                if attribute(statement.body(), "sid") != Some(hcl::Expression::String("AccountAdministration".into())) {
+                    continue;
+                }
+                let actions = attribute(statement.body(), "actions").expect("actions");
+                let actions = match (&actions, &kms_locals) {
+                    (hcl::Expression::Traversal(_), Some(local)) => strings(local),
+                    _ => strings(&actions),
+                };
+                assert!(actions.contains(&"kms:PutKeyPolicy".to_string()), "{root}/{file}: the key stays manageable");
+                assert!(actions.contains(&"kms:ScheduleKeyDeletion".to_string()), "{root}/{file}");
+                for forbidden in usage {
+                    assert!(!actions.contains(&forbidden.to_string()), "{root}/{file}: the root may {forbidden}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    // dev and prod: logs, data, alarms; prod: the backup copy key; the state key.
+    assert_eq!(checked, 3 + 3 + 1 + 1);
+}
+
+#[test]
+fn amplify_comes_up_on_its_own() {
+    for root in ["dev", "prod"] {
+        let amplify = parse(root, "modules/amplify/main.tf");
+        let app = blocks(&amplify, "resource", &["aws_amplify_app", "this"]);
+        // The token is used once and not stored: it never shows up in a plan again.
+        let lifecycle = blocks(app[0].body(), "lifecycle", &[]);
+        let ignored = attribute(lifecycle[0].body(), "ignore_changes").expect("ignore_changes");
+        assert_eq!(strings(&ignored), ["access_token"], "{root}");
+        // SSR logs need a service role with CloudWatch Logs permissions.
+        assert_eq!(
+            attribute(app[0].body(), "iam_service_role_arn").map(|e| e.to_string()),
+            Some("aws_iam_role.service.arn".to_string()),
+            "{root}"
+        );
+        let logs = blocks(&amplify, "data", &["aws_iam_policy_document", "ssr_logs"]);
+        let actions: Vec<String> = blocks(logs[0].body(), "statement", &[])
+            .iter()
+            .flat_map(|s| strings(&attribute(s.body(), "actions").expect("actions")))
+            .collect();
+        for action in ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups"] {
+            assert!(actions.contains(&action.to_string()), "{root}: {action}");
+        }
+        // The apply waits for the domain; every record it needs is Terraform's.
+        let domain = blocks(&amplify, "resource", &["aws_amplify_domain_association", "this"]);
+        assert_eq!(attribute(domain[0].body(), "wait_for_verification"), Some(hcl::Expression::Bool(true)), "{root}");
+        let certificate = blocks(domain[0].body(), "certificate_settings", &[]);
+        assert_eq!(attribute(certificate[0].body(), "type"), Some(hcl::Expression::String("CUSTOM".into())));
+        assert_eq!(blocks(&amplify, "resource", &["aws_acm_certificate_validation", "frontend"]).len(), 1);
+        let record = blocks(&amplify, "resource", &["aws_route53_record", "frontend"]);
+        assert_eq!(attribute(record[0].body(), "type"), Some(hcl::Expression::String("CNAME".into())), "{root}");
+        // The first build is started by the generated script, which the root's outputs feed.
+        let script = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("frontend-release.sh"),
+        )
+        .expect("frontend-release.sh");
+        assert!(script.starts_with("#!/bin/sh\n"));
+        assert!(script.contains("--job-type RELEASE"));
+        assert!(script.contains("set -eu"));
+        let outputs = parse(root, "outputs.tf");
+        for output in ["amplify_app_id", "amplify_branch"] {
+            assert_eq!(blocks(&outputs, "output", &[output]).len(), 1, "{root}: {output}");
+        }
+        // The variable says exactly what token Amplify needs.
+        let variables = parse(root, "variables.tf");
+        let token = blocks(&variables, "variable", &["amplify_access_token"]);
+        let description = attribute(token[0].body(), "description").expect("description").to_string();
+        for needed in ["classic", "admin:repo_hook", "Amplify GitHub App", "admin of"] {
+            assert!(description.contains(needed), "{root}: {needed} in {description}");
+        }
+    }
+}
+
+#[test]
+fn each_generated_readme_lists_the_prerequisites_a_newcomer_cannot_guess() {
+    for root in ["dev", "prod"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("README.md");
+        let readme = std::fs::read_to_string(&path).expect("README.md");
+        for needed in [
+            "## Prerequisites",
+            "## Frontend",
+            "AWS credentials of account 123456789012",
+            "allowed_account_ids",
+            "A public Route53 hosted zone `example.com` in this account",
+            "https://github.com/apps/aws-amplify-ap-northeast-1/installations/new",
+            "personal access token (classic)",
+            "`admin:repo_hook`",
+            "admin of the repository",
+            "TF_VAR_amplify_access_token",
+            "confirmation",
+            "Committing `.terraform.lock.hcl`",
+            "sh frontend-release.sh",
+            "alias/acme-tfstate",
+        ] {
+            assert!(readme.contains(needed), "{root}/README.md lacks {needed:?}");
+        }
+    }
+    let bootstrap =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("generated/bootstrap/README.md"))
+            .expect("README");
+    for needed in ["kms_key_id = \"alias/acme-tfstate\"", "AES256", "delete markers", "account 123456789012"] {
+        assert!(bootstrap.contains(needed), "bootstrap/README.md lacks {needed:?}");
+    }
+}

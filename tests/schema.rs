@@ -90,7 +90,8 @@ fn the_schema_requires_what_identifies_a_real_system_and_init_files_validate() {
     assert!(schema["$defs"]["DnsSettings"]["properties"]["zone"].get("default").is_none());
     assert!(!validator.is_valid(&as_json("")), "an empty file lacks the required settings");
     for environment in ["dev", "prod"] {
-        let text = infragen::commands::init::starter(environment, "shop", "shop.io").expect("starter renders");
+        let text =
+            infragen::commands::init::starter(environment, "shop", "shop.io", "111122223333").expect("starter renders");
         let errors: Vec<String> = validator.iter_errors(&as_json(&text)).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{environment}: {errors:#?}");
     }
@@ -128,7 +129,8 @@ fn the_starter_files_name_every_setting_of_the_schema() {
     setting_paths(&schema, &schema, "", &mut paths);
     assert!(paths.len() > 100, "{paths:?}");
     for environment in ["dev", "prod"] {
-        let text = infragen::commands::init::starter(environment, "shop", "shop.io").expect("starter renders");
+        let text =
+            infragen::commands::init::starter(environment, "shop", "shop.io", "111122223333").expect("starter renders");
         // Sections as written (`[a.b]` or `# [a.b]`), keys (`k = ` or `# k = `) under them.
         let mut section = String::new();
         let mut named = std::collections::BTreeSet::new();
@@ -156,7 +158,7 @@ fn the_dev_starter_and_the_shipped_dev_estimate_the_same_usage() {
     let usage: infragen::config::scale::UsageSettings =
         shipped["usage"].clone().try_into().expect("the shipped dev usage parses");
     assert_eq!(usage, infragen::config::scale::UsageSettings::development());
-    let starter = infragen::commands::init::starter("dev", "shop", "shop.io").expect("starter renders");
+    let starter = infragen::commands::init::starter("dev", "shop", "shop.io", "111122223333").expect("starter renders");
     let starter: toml::Table = toml::from_str(&starter).expect("TOML");
     let usage: infragen::config::scale::UsageSettings = starter["usage"].clone().try_into().expect("usage parses");
     assert_eq!(usage, infragen::config::scale::UsageSettings::development());

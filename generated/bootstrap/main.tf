@@ -8,20 +8,74 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 data "aws_iam_policy_document" "state_key" {
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
 
-  # Key administration and use stay with the account's IAM policies, which decide who may
-  # run Terraform.
+  # Key administration (never use) stays with the account's IAM policies; without it
+  # nobody could ever change or delete the key.
   statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
+    sid = "AccountAdministration"
+    actions = [
+      "kms:CancelKeyDeletion",
+      "kms:CreateAlias",
+      "kms:DeleteAlias",
+      "kms:DescribeKey",
+      "kms:DisableKey",
+      "kms:DisableKeyRotation",
+      "kms:EnableKey",
+      "kms:EnableKeyRotation",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:ListGrants",
+      "kms:ListKeyPolicies",
+      "kms:ListKeyRotations",
+      "kms:ListResourceTags",
+      "kms:PutKeyPolicy",
+      "kms:RevokeGrant",
+      "kms:RotateKeyOnDemand",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:UpdateAlias",
+      "kms:UpdateKeyDescription",
+    ]
     resources = ["*"]
 
     principals {
       type        = "AWS"
       identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  # Whoever runs Terraform (an IAM principal of this account whose policies allow it) uses
+  # the key only through S3, for the state and lock files.
+  statement {
+    sid = "UseThroughS3"
+    actions = [
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey*",
+      "kms:ReEncrypt*",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.ap-northeast-1.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }
@@ -34,6 +88,7 @@ resource "aws_kms_key" "state" {
 }
 
 resource "aws_kms_alias" "state" {
+  # Every environment's backend names the key by this alias (kms_key_id).
   name          = "alias/acme-tfstate"
   target_key_id = aws_kms_key.state.key_id
 }
@@ -86,6 +141,9 @@ resource "aws_s3_bucket_ownership_controls" "state" {
 }
 
 # Old state versions are kept for 90 days: enough to roll back a bad apply.
+# Every lock (use_lockfile) writes a .tflock object and deletes it again, which in a
+# versioned bucket leaves a noncurrent version and a delete marker per plan or apply: the
+# versions expire with the rest, and a delete marker with no version left behind it goes too.
 resource "aws_s3_bucket_lifecycle_configuration" "state" {
   bucket = aws_s3_bucket.state.id
 
@@ -97,6 +155,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 
     noncurrent_version_expiration {
       noncurrent_days = 90
+    }
+
+    expiration {
+      expired_object_delete_marker = true
     }
 
     abort_incomplete_multipart_upload {
@@ -126,6 +188,51 @@ data "aws_iam_policy_document" "state_bucket" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # State and lock files are written with SSE-KMS under the state key (the backends' kms_key_id).
+  # An upload that asks for any other encryption (AES256 is what encrypt = true alone sends)
+  # or another key is refused. IfExists: a request without the header gets the bucket's
+  # default, this same key, and the parts of a multipart upload carry no header of their own.
+  statement {
+    sid       = "DenyOtherEncryption"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.state.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+  }
+
+  statement {
+    sid       = "DenyOtherKeys"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.state.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    # The key as a request may name it: its ARN, or its alias (by name or ARN).
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values = [
+        aws_kms_key.state.arn,
+        aws_kms_alias.state.name,
+        aws_kms_alias.state.arn,
+      ]
     }
   }
 }

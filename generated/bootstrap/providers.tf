@@ -2,6 +2,8 @@
 
 provider "aws" {
   region = "ap-northeast-1"
+  # Credentials of any other account stop Terraform before it changes anything.
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {

@@ -188,11 +188,18 @@ module "backup" {
 module "amplify" {
   source = "./modules/amplify"
 
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+
   name         = "acme-dev"
+  region       = "ap-northeast-1"
   repository   = "https://github.com/acme/web"
   access_token = var.amplify_access_token
   branch       = "develop"
   stage        = "DEVELOPMENT"
+  zone_id      = module.dns.zone_id
   domain_name  = "dev.example.com"
 
   environment_variables = {

@@ -50,6 +50,11 @@ output "amplify_app_id" {
   value       = module.amplify.app_id
 }
 
+output "amplify_branch" {
+  description = "Branch the Amplify app deploys; frontend-release.sh builds it the first time."
+  value       = module.amplify.branch
+}
+
 output "vpc_id" {
   description = "ID of the VPC."
   value       = module.network.vpc_id

@@ -2,6 +2,23 @@
 
 provider "aws" {
   region = "ap-northeast-1"
+  # Credentials of any other account stop Terraform before it changes anything.
+  allowed_account_ids = ["123456789012"]
+
+  default_tags {
+    tags = {
+      Environment = "dev"
+      ManagedBy   = "infragen"
+      Project     = "acme"
+    }
+  }
+}
+
+# CloudFront only takes certificates from us-east-1: Amplify's.
+provider "aws" {
+  alias               = "us_east_1"
+  region              = "us-east-1"
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {

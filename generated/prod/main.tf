@@ -214,11 +214,18 @@ module "backup" {
 module "amplify" {
   source = "./modules/amplify"
 
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+
   name         = "acme-prod"
+  region       = "ap-northeast-1"
   repository   = "https://github.com/acme/web"
   access_token = var.amplify_access_token
   branch       = "main"
   stage        = "PRODUCTION"
+  zone_id      = module.dns.zone_id
   domain_name  = "www.example.com"
 
   environment_variables = {

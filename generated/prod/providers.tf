@@ -2,6 +2,8 @@
 
 provider "aws" {
   region = "ap-northeast-1"
+  # Credentials of any other account stop Terraform before it changes anything.
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {
@@ -14,8 +16,24 @@ provider "aws" {
 
 # The region that receives a copy of every backup.
 provider "aws" {
-  alias  = "backup_copy"
-  region = "ap-northeast-3"
+  alias               = "backup_copy"
+  region              = "ap-northeast-3"
+  allowed_account_ids = ["123456789012"]
+
+  default_tags {
+    tags = {
+      Environment = "prod"
+      ManagedBy   = "infragen"
+      Project     = "acme"
+    }
+  }
+}
+
+# CloudFront only takes certificates from us-east-1: Amplify's.
+provider "aws" {
+  alias               = "us_east_1"
+  region              = "us-east-1"
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {

@@ -12,7 +12,7 @@ variable "backend_image_tag" {
 }
 
 variable "amplify_access_token" {
-  description = "Token Amplify uses to read https://github.com/acme/web and install its webhook; pass it as TF_VAR_amplify_access_token, never in a file."
+  description = "GitHub personal access token (classic, scope admin:repo_hook) of an admin of https://github.com/acme/web, where the Amplify GitHub App must be installed first (https://github.com/apps/aws-amplify-ap-northeast-1/installations/new). Amplify uses it once, to connect the repository, and does not store it. Pass it as TF_VAR_amplify_access_token, never in a file; later changes are ignored."
   type        = string
   sensitive   = true
 

@@ -21,8 +21,11 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     for environment in &environments {
         roots.push(renderer.environment(&environment.architecture)?);
     }
-    if let Some(first) = environments.first() {
-        roots.push(renderer.bootstrap(&first.architecture)?);
+    // The environments agree on the state settings (checked above); the bootstrap takes the
+    // account from the first that names one, so that the state bucket is limited to it too.
+    let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
+    if let Some(source) = bootstrap_source {
+        roots.push(renderer.bootstrap(&source.architecture)?);
     }
 
     let plan = Plan::new(&args.out, &roots)?;

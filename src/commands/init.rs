@@ -15,6 +15,16 @@ use crate::config::{Settings, settings_schema};
 use crate::model::names::{check_domain_name, check_resource_name_part};
 use crate::{Error, Exit};
 
+/// The account the starter files name when `--account-id` is not given: the example ID of
+/// AWS's own documentation, so that a plan with real credentials stops at once ("AWS account
+/// ID not allowed") instead of reaching whatever account the credentials belong to.
+pub const EXAMPLE_ACCOUNT_ID: &str = "123456789012";
+
+/// What `init` keeps out of git: Terraform's local working files, state and plans. The
+/// provider lock file (`.terraform.lock.hcl`) is not among them: it is committed.
+pub const GITIGNORE_LINES: &[&str] =
+    &[".terraform/", "*.tfstate", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan"];
+
 /// The presets a development environment starts with: the reference architecture's five cost savings.
 pub const DEV_PRESETS: &[&str] = &["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"];
 
@@ -27,8 +37,17 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result
     if let Err(expected) = check_domain_name(&zone) {
         return Err(Error::Usage(format!("--zone must be {expected}, found \"{zone}\"")));
     }
+    let account_id = args.account_id.clone().unwrap_or_else(|| EXAMPLE_ACCOUNT_ID.to_string());
+    if !(account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(Error::Usage(format!(
+            "--account-id must be the 12 digits of an AWS account ID, found \"{account_id}\""
+        )));
+    }
     let dir = args.dir.join("environments");
-    let files = [("dev", starter("dev", &project, &zone)?), ("prod", starter("prod", &project, &zone)?)];
+    let files = [
+        ("dev", starter("dev", &project, &zone, &account_id)?),
+        ("prod", starter("prod", &project, &zone, &account_id)?),
+    ];
     for (name, _) in &files {
         let path = dir.join(format!("{name}.toml"));
         if path.exists() && !args.force {
@@ -45,8 +64,46 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result
     let schema = dir.join("schema.json");
     write_file(&schema, &super::schema::schema_json()?)?;
     write_line(out, &format!("wrote {}", schema.display()))?;
+    let gitignore = args.dir.join(".gitignore");
+    if extend_gitignore(&gitignore)? {
+        write_line(out, &format!("wrote {} (Terraform's local state, plans and caches)", gitignore.display()))?;
+    }
+    if args.account_id.is_none() {
+        write_line(
+            out,
+            &format!(
+                "note: account_id is {EXAMPLE_ACCOUNT_ID}, AWS's example; every plan stops until it names your account"
+            ),
+        )?;
+    }
     write_line(out, "next: review them, then run `infragen gen --all`")?;
     Ok(Exit::Success)
+}
+
+/// Adds the lines of [`GITIGNORE_LINES`] a `.gitignore` lacks, keeping what it has; whether
+/// anything was written.
+fn extend_gitignore(path: &Path) -> Result<bool, Error> {
+    let existing = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::Io(format!("{}: {e}", path.display()))),
+    };
+    let missing: Vec<&str> =
+        GITIGNORE_LINES.iter().copied().filter(|line| !existing.lines().any(|l| l.trim() == *line)).collect();
+    if missing.is_empty() {
+        return Ok(false);
+    }
+    let mut text = existing;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str("# Terraform's local working files, state and plans (infragen init); commit .terraform.lock.hcl\n");
+    for line in missing {
+        text.push_str(line);
+        text.push('\n');
+    }
+    write_file(path, &text)?;
+    Ok(true)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Error> {
@@ -56,13 +113,14 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
 /// The starter file of one environment: the values that make it this environment, set;
 /// every other setting listed as a comment with its built-in default and description, so
 /// that the tier and the presets stay in charge of what they set.
-pub fn starter(environment: &str, project: &str, zone: &str) -> Result<String, Error> {
+pub fn starter(environment: &str, project: &str, zone: &str, account_id: &str) -> Result<String, Error> {
     let defaults = Table::try_from(Settings::default()).map_err(|e| Error::Internal(e.to_string()))?;
     let region = Settings::default().region;
     let mut explicit = format!(
-        "project = {}\nregion = {}\nstate.bucket = {}\ndns.zone = {}\nfrontend.repository = {}\nmonitoring.alarm_emails = [{}]\n",
+        "project = {}\nregion = {}\naccount_id = {}\nstate.bucket = {}\ndns.zone = {}\nfrontend.repository = {}\nmonitoring.alarm_emails = [{}]\n",
         Value::from(project),
         Value::from(region.as_str()),
+        Value::from(account_id),
         Value::from(format!("{project}-tfstate-{region}")),
         Value::from(zone),
         Value::from(format!("https://github.com/example/{project}-web")),

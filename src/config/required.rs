@@ -76,6 +76,10 @@ pub fn check(environment: &LoadedEnvironment) -> (Vec<Diagnostic>, Vec<Diagnosti
             placeholders.push(("monitoring.alarm_emails", email));
         }
     }
+    // AWS's documentation example: with it, every plan stops at allowed_account_ids.
+    if let Some(account) = settings.account_id.as_deref().filter(|id| *id == "123456789012") {
+        placeholders.push(("account_id", account));
+    }
     let repository_path = settings.frontend.repository.split("://").nth(1).unwrap_or_default();
     if repository_path.split('/').nth(1).is_some_and(|owner| owner == "example" || owner == "OWNER") {
         placeholders.push(("frontend.repository", &settings.frontend.repository));

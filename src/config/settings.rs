@@ -40,6 +40,11 @@ pub struct Settings {
     pub presets: Vec<String>,
     /// AWS region of the environment, e.g. `ap-northeast-1`.
     pub region: String,
+    /// The 12-digit ID of the AWS account the environment lives in (`aws sts
+    /// get-caller-identity --query Account`). Every provider block of the generated root gets
+    /// it as `allowed_account_ids`, so Terraform stops before changing anything when the
+    /// credentials belong to another account. Required when `stage = "production"`.
+    pub account_id: Option<String>,
     /// Extra tags for every resource, added to Project / Environment / ManagedBy through the
     /// provider's `default_tags`.
     pub tags: BTreeMap<String, String>,
@@ -83,6 +88,7 @@ impl Default for Settings {
             tier: Tier::Medium,
             presets: Vec::new(),
             region: "ap-northeast-1".into(),
+            account_id: None,
             tags: BTreeMap::new(),
             state: StateSettings::default(),
             network: NetworkSettings::default(),

@@ -16,7 +16,8 @@ fn arch(text: &str) -> Architecture {
 }
 
 fn arch_with(text: &str, overrides: &Overrides) -> Architecture {
-    let source = SourceFile::new("environments/test.toml", text);
+    // The defaults are production's, which names its account.
+    let source = SourceFile::new("environments/test.toml", format!("account_id = \"111122223333\"\n{text}"));
     let loaded = load_environment("test", source, overrides).expect("loads");
     Architecture::from_environment(&loaded).unwrap_or_else(|d| panic!("{d}"))
 }

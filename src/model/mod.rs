@@ -45,6 +45,8 @@ pub struct Architecture {
     pub name_prefix: String,
     pub stage: Stage,
     pub region: String,
+    /// The AWS account the environment's providers are limited to (`allowed_account_ids`).
+    pub account_id: Option<String>,
     pub tier: Tier,
     pub presets: Vec<&'static Preset>,
     /// Extra tags on top of Project / Environment / ManagedBy.
@@ -75,6 +77,10 @@ pub struct StateBackend {
     pub region: String,
     /// The object key of this environment's state, `<environment>/terraform.tfstate`.
     pub key: String,
+    /// The alias of the KMS key the bootstrap creates for the state, `alias/<project>-tfstate`.
+    /// The backends name it (Terraform's S3 backend accepts an alias since 1.10; S3 resolves
+    /// it in the caller's account, which is the bucket's).
+    pub key_alias: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +179,7 @@ impl Architecture {
         }
 
         check_region(&mut checks, &path("region"), &settings.region);
+        check_account_id(&mut checks, settings);
         let tags = check_tags(&mut checks, settings);
         let state = StateBackend::from_settings(&mut checks, settings, &environment);
         let network = Network::from_settings(&mut checks, settings);
@@ -211,6 +218,7 @@ impl Architecture {
                 name_prefix,
                 stage: settings.stage,
                 region: settings.region.clone(),
+                account_id: settings.account_id.clone(),
                 tier: settings.tier,
                 presets,
                 tags,
@@ -269,6 +277,27 @@ fn check_region(checks: &mut Checks<'_>, at: &FieldPath, value: &str) {
 /// AWS allows 50 tags on a resource; infragen's own (the reserved ones and a `Name` on
 /// some resources) leave the rest to `tags`.
 pub const MAX_USER_TAGS: usize = 50 - RESERVED_TAGS.len() - 1;
+/// An AWS account ID is 12 digits; production names its account, so that an apply with the
+/// credentials of another account fails before it changes anything.
+fn check_account_id(checks: &mut Checks<'_>, settings: &Settings) {
+    match &settings.account_id {
+        Some(id) if !(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) => checks.error(
+            &path("account_id"),
+            format!("`account_id` must be the 12 digits of an AWS account ID, found \"{id}\""),
+            Some("`aws sts get-caller-identity --query Account --output text` prints it".to_string()),
+        ),
+        None if settings.stage == Stage::Production => checks.error(
+            &path("account_id"),
+            "production environments name their AWS account: `account_id` is missing",
+            Some(
+                "set `account_id = \"<12 digits>\"` (`aws sts get-caller-identity --query Account --output text` prints it), \
+                 or set `stage = \"development\"` for an environment that does not serve users"
+                    .to_string(),
+            ),
+        ),
+        _ => {}
+    }
+}
 
 fn check_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<String, String> {
     if settings.tags.len() > MAX_USER_TAGS {
@@ -388,7 +417,12 @@ impl StateBackend {
                 );
             }
         }
-        StateBackend { bucket, region, key: format!("{environment}/terraform.tfstate") }
+        StateBackend {
+            bucket,
+            region,
+            key: format!("{environment}/terraform.tfstate"),
+            key_alias: format!("alias/{}-tfstate", settings.project),
+        }
     }
 }
 

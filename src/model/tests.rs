@@ -2,9 +2,17 @@ use super::*;
 use crate::config::{Overrides, load_environment};
 use crate::diagnostic::SourceFile;
 
+/// The defaults are production's, which names its account: tests that are not about the
+/// account get one as if from `--set`, so that the text keeps its line numbers.
+fn account_override(text: &str) -> Overrides {
+    let set = if text.contains("account_id") { Vec::new() } else { vec!["account_id=\"111122223333\"".to_string()] };
+    Overrides { set, ..Overrides::default() }
+}
+
 fn build_named(name: &str, text: &str) -> Result<Architecture, Diagnostics> {
-    let env = load_environment(name, SourceFile::new(format!("environments/{name}.toml"), text), &Overrides::default())
-        .expect("test file loads");
+    let env =
+        load_environment(name, SourceFile::new(format!("environments/{name}.toml"), text), &account_override(text))
+            .expect("test file loads");
     Architecture::from_environment(&env)
 }
 
@@ -495,4 +503,40 @@ fn declared_preset_conflicts_are_errors() {
     );
     let diagnostics = env.expect_err("conflict");
     assert_eq!(diagnostics.0[0].message, "presets `min-ecs` and `autoscaling-tuned` conflict; use one or the other");
+}
+
+#[test]
+fn an_account_id_is_twelve_digits_and_production_needs_one() {
+    assert_eq!(build("account_id = \"123456789012\"\n").expect("valid").account_id.as_deref(), Some("123456789012"));
+    assert_eq!(
+        errors("account_id = \"12345\"\n"),
+        ["`account_id` must be the 12 digits of an AWS account ID, found \"12345\""]
+    );
+    assert_eq!(
+        errors("account_id = \"12345678901a\"\n"),
+        ["`account_id` must be the 12 digits of an AWS account ID, found \"12345678901a\""]
+    );
+    let missing = Architecture::from_environment(
+        &load_environment(
+            "prod",
+            SourceFile::new("environments/prod.toml", "stage = \"production\"\n"),
+            &Overrides::default(),
+        )
+        .expect("loads"),
+    )
+    .expect_err("production without an account");
+    assert_eq!(
+        missing.0.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        ["production environments name their AWS account: `account_id` is missing"]
+    );
+    let development = load_environment(
+        "dev",
+        SourceFile::new(
+            "environments/dev.toml",
+            "stage = \"development\"\n[service]\nmin_count = 1\ndesired_count = 1\n",
+        ),
+        &Overrides::default(),
+    )
+    .expect("loads");
+    assert_eq!(Architecture::from_environment(&development).expect("valid").account_id, None);
 }

@@ -96,6 +96,7 @@ impl Renderer {
         // Rules every module's variables share (modules/common/variables.tf.j2).
         env.add_global("name_max", crate::model::NAME_PREFIX_MAX);
         env.add_global("log_retention_days_allowed", Value::from(crate::model::LOG_RETENTION_DAYS.to_vec()));
+        env.add_global("key_administration_actions", Value::from(context::KEY_ADMINISTRATION_ACTIONS.to_vec()));
         env.add_filter("md", |text: &str| markdown_cell(text));
         for (name, source) in TEMPLATES {
             env.add_template(name, source).map_err(|e| template_error(name, e))?;
@@ -196,6 +197,9 @@ fn finish(path: &str, header: &str, text: &str) -> Result<String, RenderError> {
             .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
         ::hcl::parse(&formatted).map_err(|e| RenderError::Parse { file: path.to_string(), message: e.to_string() })?;
         Ok(formatted)
+    } else if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
+        // A script keeps its interpreter line first.
+        Ok(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
     } else {
         Ok(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
     }

@@ -42,7 +42,38 @@ pub const TERRAFORM: TerraformVersions =
 pub const DATABASE_PORT: u16 = 5432;
 
 /// The reason every key policy gives checkov for its account-root statement.
-pub const KEY_POLICY_SKIP_REASON: &str = "A key policy's Resource \"*\" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.";
+pub const KEY_POLICY_SKIP_REASON: &str = "A key policy's Resource \"*\" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.";
+
+/// What every key policy lets the account's IAM policies do with the key: administer it
+/// (describe, tag, rotate, alias, change the policy, schedule deletion), never use it. Using
+/// a key is granted per purpose beside it, so that a `kms:*` for the account root does not
+/// make those statements meaningless. `kms:PutKeyPolicy` keeps the key manageable (KMS
+/// refuses a policy that would lock its caller out); `kms:CreateGrant` is left out, because a
+/// grant hands out use of the key.
+pub const KEY_ADMINISTRATION_ACTIONS: &[&str] = &[
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+];
 
 /// The context of every template of an environment root.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +84,8 @@ pub struct EnvironmentContext {
     /// `<project>-<environment>`, the prefix of every resource name.
     pub name: String,
     pub region: String,
+    /// `allowed_account_ids` of every provider block, when the environment names its account.
+    pub account_id: Option<String>,
     /// The environment file, e.g. `environments/dev.toml`.
     pub source: String,
     pub production: bool,
@@ -86,6 +119,8 @@ pub struct StateContext {
     pub bucket: String,
     pub key: String,
     pub region: String,
+    /// The state key's alias, for the backend's `kms_key_id`.
+    pub key_alias: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,9 +259,14 @@ pub const MODULES: &[ModuleSummary] = &[
     },
     ModuleSummary {
         name: "amplify",
-        summary: "Amplify Hosting app, branch and domain for the Next.js frontend",
+        summary: "Amplify Hosting app, branch, SSR logging role, and the custom domain with its certificate and records",
         present: always,
-        provider_aliases: no_aliases,
+        provider_aliases: |_| {
+            vec![ProviderAlias {
+                name: "aws.us_east_1",
+                purpose: "Amplify serves through CloudFront, which only takes certificates from us-east-1.",
+            }]
+        },
     },
     ModuleSummary {
         name: "monitoring",
@@ -271,6 +311,7 @@ impl EnvironmentContext {
             project: arch.project.clone(),
             name: arch.name_prefix.clone(),
             region: arch.region.clone(),
+            account_id: arch.account_id.clone(),
             source: arch.source_name.clone(),
             production: arch.stage == Stage::Production,
             tier: arch.tier.name(),
@@ -280,6 +321,7 @@ impl EnvironmentContext {
                 bucket: arch.state.bucket.clone(),
                 key: arch.state.key.clone(),
                 region: arch.state.region.clone(),
+                key_alias: arch.state.key_alias.clone(),
             },
             kms: KmsContext {
                 deletion_window_days: arch.kms.deletion_window_days,
@@ -330,6 +372,10 @@ pub struct BootstrapContext {
     pub project: String,
     pub region: String,
     pub bucket: String,
+    /// The alias of the state key, which every backend names.
+    pub key_alias: String,
+    /// `allowed_account_ids` of the provider, when the environments name their account.
+    pub account_id: Option<String>,
     /// Days old state versions are kept.
     pub noncurrent_days: u32,
     pub default_tags: BTreeMap<String, String>,
@@ -346,6 +392,8 @@ impl BootstrapContext {
             project: arch.project.clone(),
             region: arch.state.region.clone(),
             bucket: arch.state.bucket.clone(),
+            key_alias: arch.state.key_alias.clone(),
+            account_id: arch.account_id.clone(),
             noncurrent_days: 90,
             default_tags,
             key_policy_skip_reason: KEY_POLICY_SKIP_REASON,

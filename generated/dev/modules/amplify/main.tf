@@ -21,16 +21,90 @@ locals {
   }
 }
 
-resource "aws_amplify_app" "this" {
-  name         = var.name
-  repository   = var.repository
-  access_token = var.access_token
-  platform     = "WEB_COMPUTE"
-  build_spec   = yamlencode(local.build_spec)
+data "aws_caller_identity" "current" {}
 
-  environment_variables = var.environment_variables
+data "aws_partition" "current" {}
+
+################################################################################
+# The service role: Amplify writes the SSR runtime's logs to CloudWatch Logs with it
+# (an app created through the API gets none, and its server-side logs go nowhere).
+################################################################################
+
+data "aws_iam_policy_document" "amplify_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["amplify.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
 }
 
+resource "aws_iam_role" "service" {
+  name               = "${var.name}-amplify"
+  assume_role_policy = data.aws_iam_policy_document.amplify_assume.json
+}
+
+# The permissions AWS documents for SSR logging, limited to Amplify's log groups
+# (/aws/amplify/<app id>) of this account and region.
+data "aws_iam_policy_document" "ssr_logs" {
+  statement {
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/amplify/*",
+      "arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/amplify/*:log-stream:*",
+    ]
+  }
+
+  statement {
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "ssr_logs" {
+  name   = "ssr-logs"
+  role   = aws_iam_role.service.id
+  policy = data.aws_iam_policy_document.ssr_logs.json
+}
+
+################################################################################
+# The app and the branch
+################################################################################
+
+resource "aws_amplify_app" "this" {
+  name                 = var.name
+  repository           = var.repository
+  access_token         = var.access_token
+  platform             = "WEB_COMPUTE"
+  build_spec           = yamlencode(local.build_spec)
+  iam_service_role_arn = aws_iam_role.service.arn
+
+  environment_variables = var.environment_variables
+
+  # Amplify uses the token once, to connect the repository through the Amplify GitHub App,
+  # and does not store it: without this every plan would show it as changed, and a rotated
+  # or expired token would update the app for nothing.
+  lifecycle {
+    ignore_changes = [access_token]
+  }
+
+  depends_on = [aws_iam_role_policy.ssr_logs]
+}
+
+# A branch created through the API is built on the next push only; frontend-release.sh
+# in the root starts its first build and waits for it.
 resource "aws_amplify_branch" "this" {
   app_id            = aws_amplify_app.this.id
   branch_name       = var.branch
@@ -39,15 +113,77 @@ resource "aws_amplify_branch" "this" {
   enable_auto_build = true
 }
 
-# Amplify creates the records and the certificate in the Route53 zone of the same account
-# by itself; Terraform does not wait for that to finish.
+################################################################################
+# The custom domain, under a certificate validated here: Amplify then has nothing left to
+# verify, so the apply can wait for the domain (wait_for_verification) without waiting on
+# a record it would only be told about afterwards. The name's CNAME is created once the
+# association names its target.
+################################################################################
+
+resource "aws_acm_certificate" "frontend" {
+  # Amplify serves through CloudFront, which only takes certificates from us-east-1.
+  provider = aws.us_east_1
+
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+  key_algorithm     = "RSA_2048"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+locals {
+  # ACM always returns an option for the name; the fallbacks only serve plans against a
+  # mocked provider, which returns none.
+  validation = one(aws_acm_certificate.frontend.domain_validation_options)
+}
+
+resource "aws_route53_record" "certificate_validation" {
+  zone_id         = var.zone_id
+  allow_overwrite = true
+  ttl             = 60
+  name            = try(local.validation.resource_record_name, "_validation.${var.domain_name}")
+  type            = try(local.validation.resource_record_type, "CNAME")
+  records         = [try(local.validation.resource_record_value, "_validation.acm-validations.aws.")]
+}
+
+resource "aws_acm_certificate_validation" "frontend" {
+  provider = aws.us_east_1
+
+  certificate_arn         = aws_acm_certificate.frontend.arn
+  validation_record_fqdns = [aws_route53_record.certificate_validation.fqdn]
+}
+
 resource "aws_amplify_domain_association" "this" {
-  app_id                = aws_amplify_app.this.id
-  domain_name           = var.domain_name
-  wait_for_verification = false
+  app_id      = aws_amplify_app.this.id
+  domain_name = var.domain_name
+
+  # Apply fails when the domain does not verify, instead of reporting success.
+  wait_for_verification = true
+
+  certificate_settings {
+    type                   = "CUSTOM"
+    custom_certificate_arn = aws_acm_certificate_validation.frontend.certificate_arn
+  }
 
   sub_domain {
     branch_name = aws_amplify_branch.this.branch_name
     prefix      = ""
   }
+}
+
+locals {
+  # " CNAME <target>" for the name itself (prefix ""): the target is the last word.
+  sub_domain_record = split(" ", trimspace(one(aws_amplify_domain_association.this.sub_domain[*].dns_record)))
+}
+
+# The frontend's name points at Amplify's CloudFront distribution.
+resource "aws_route53_record" "frontend" {
+  zone_id         = var.zone_id
+  allow_overwrite = true
+  name            = var.domain_name
+  type            = "CNAME"
+  ttl             = 300
+  records         = [local.sub_domain_record[length(local.sub_domain_record) - 1]]
 }

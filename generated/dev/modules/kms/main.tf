@@ -8,6 +8,32 @@ locals {
   account_id   = data.aws_caller_identity.current.account_id
   partition    = data.aws_partition.current.partition
   account_root = "arn:${local.partition}:iam::${local.account_id}:root"
+
+  # What the account's IAM policies may do with every key: administer it, not use it.
+  key_administration_actions = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+  ]
 }
 
 ################################################################################
@@ -15,15 +41,16 @@ locals {
 ################################################################################
 
 data "aws_iam_policy_document" "logs" {
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
 
-  # Key administration stays with the account's IAM policies; without this statement
-  # nobody could ever change or delete the key.
+  # Key administration (never use) stays with the account's IAM policies; without it
+  # nobody could ever change or delete the key. A kms:* here would let any IAM policy use
+  # the key directly, past the statements below.
   statement {
     sid       = "AccountAdministration"
-    actions   = ["kms:*"]
+    actions   = local.key_administration_actions
     resources = ["*"]
 
     principals {
@@ -75,13 +102,13 @@ resource "aws_kms_alias" "logs" {
 ################################################################################
 
 data "aws_iam_policy_document" "data" {
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
 
   statement {
     sid       = "AccountAdministration"
-    actions   = ["kms:*"]
+    actions   = local.key_administration_actions
     resources = ["*"]
 
     principals {
@@ -90,8 +117,9 @@ data "aws_iam_policy_document" "data" {
     }
   }
 
-  # Principals of this account may use the key only through these services, the way
-  # AWS-managed keys work: the services create grants on the caller's behalf.
+  # Principals of this account whose IAM policies allow it may use the key only through
+  # these services, the way AWS-managed keys work: the services create grants on the
+  # caller's behalf. Nothing else in this policy lets anyone use the key.
   statement {
     sid = "UseThroughDataServices"
     actions = [
@@ -146,13 +174,13 @@ resource "aws_kms_alias" "data" {
 ################################################################################
 
 data "aws_iam_policy_document" "alarms" {
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
 
   statement {
     sid       = "AccountAdministration"
-    actions   = ["kms:*"]
+    actions   = local.key_administration_actions
     resources = ["*"]
 
     principals {

@@ -14,3 +14,13 @@ output "domain_name" {
   description = "Custom name of the frontend."
   value       = aws_amplify_domain_association.this.domain_name
 }
+
+output "branch" {
+  description = "Branch the app deploys; frontend-release.sh starts its first build."
+  value       = aws_amplify_branch.this.branch_name
+}
+
+output "service_role_arn" {
+  description = "ARN of the role Amplify writes the SSR logs with."
+  value       = aws_iam_role.service.arn
+}

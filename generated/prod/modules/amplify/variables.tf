@@ -21,7 +21,7 @@ variable "repository" {
 }
 
 variable "access_token" {
-  description = "Token Amplify uses to read the repository and install its webhook (e.g. a GitHub personal access token)."
+  description = "GitHub personal access token (classic, scope admin:repo_hook) of an admin of the repository, which has the Amplify GitHub App installed. Amplify uses it once, to connect the repository, and does not store it; later changes are ignored."
   type        = string
   sensitive   = true
 }
@@ -44,6 +44,21 @@ variable "stage" {
 variable "environment_variables" {
   description = "Build-time environment variables of the app, NEXT_PUBLIC_API_URL among them."
   type        = map(string)
+}
+
+variable "region" {
+  description = "Region of the app; the SSR logging policy names its log groups."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as ap-northeast-1."
+  }
+}
+
+variable "zone_id" {
+  description = "Route53 zone of the frontend's name: the certificate validation record and the name's CNAME go there."
+  type        = string
 }
 
 variable "domain_name" {

@@ -7,6 +7,8 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 6.0"
+      # Amplify serves through CloudFront, which only takes certificates from us-east-1.
+      configuration_aliases = [aws.us_east_1]
     }
   }
 }

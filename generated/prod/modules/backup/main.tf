@@ -84,13 +84,38 @@ resource "aws_backup_selection" "database" {
 ################################################################################
 
 data "aws_iam_policy_document" "copy_key" {
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
-  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; account-root administration is AWS's default key policy and keeps the key manageable.
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key alone; the account root keeps the key's administration (not its use), so that the key stays manageable.
 
+  # Key administration (never use) stays with the account's IAM policies; the key is used
+  # only through the statement below.
   statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
+    sid = "AccountAdministration"
+    actions = [
+      "kms:CancelKeyDeletion",
+      "kms:CreateAlias",
+      "kms:DeleteAlias",
+      "kms:DescribeKey",
+      "kms:DisableKey",
+      "kms:DisableKeyRotation",
+      "kms:EnableKey",
+      "kms:EnableKeyRotation",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:ListGrants",
+      "kms:ListKeyPolicies",
+      "kms:ListKeyRotations",
+      "kms:ListResourceTags",
+      "kms:PutKeyPolicy",
+      "kms:RevokeGrant",
+      "kms:RotateKeyOnDemand",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:UpdateAlias",
+      "kms:UpdateKeyDescription",
+    ]
     resources = ["*"]
 
     principals {
@@ -116,10 +141,15 @@ data "aws_iam_policy_document" "copy_key" {
       identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
     }
 
+    # AWS Backup copies a database snapshot by having RDS copy it into this region under
+    # this key, so RDS of the copy region uses it too.
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["backup.${var.copy_region}.amazonaws.com"]
+      values = [
+        "backup.${var.copy_region}.amazonaws.com",
+        "rds.${var.copy_region}.amazonaws.com",
+      ]
     }
   }
 }
