@@ -164,6 +164,11 @@ pub struct MonitoringContext {
     pub tasks_alarm: Option<TasksAlarm>,
     /// Why there is no such alarm, for the README.
     pub tasks_alarm_absent_because: Option<String>,
+    /// The 5xx alarm leaves out the 503s the load balancer answers itself while the target
+    /// group has no registered target: with night scale-down that is every request at night,
+    /// on purpose. (With targets registered but all unhealthy, the load balancer fails open
+    /// and forwards anyway, so real backend failures still count.)
+    pub api_5xx_ignores_no_target_503: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -233,6 +238,7 @@ impl MonitoringContext {
             rds_connections: t.rds_connections,
             tasks_alarm,
             tasks_alarm_absent_because,
+            api_5xx_ignores_no_target_503: arch.service.night_scale_down.is_some(),
         }
     }
 }
