@@ -117,3 +117,47 @@ fn every_root_and_module_needs_terraform_1_11_for_s3_native_locking() {
     let s3 = blocks(terraform.body(), "backend").next().expect("backend \"s3\"");
     assert_eq!(attribute(s3.body(), "use_lockfile"), Some(Expression::Bool(true)));
 }
+
+/// Per managed group of the web ACL: the rules overridden, with their action.
+fn waf_overrides(root: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let acl = resource(root, "waf", "aws_wafv2_web_acl", "this");
+    let mut groups = Vec::new();
+    for rule in blocks(acl.body(), "rule") {
+        for statement in blocks(rule.body(), "statement") {
+            for group in blocks(statement.body(), "managed_rule_group_statement") {
+                let name = text(&attribute(group.body(), "name").expect("name"));
+                let overrides = blocks(group.body(), "rule_action_override")
+                    .map(|o| {
+                        let rule = text(&attribute(o.body(), "name").expect("name"));
+                        let action = blocks(o.body(), "action_to_use")
+                            .flat_map(|a| a.body().blocks().map(|b| b.identifier().to_string()))
+                            .collect::<Vec<_>>()
+                            .join(",");
+                        (rule, action)
+                    })
+                    .collect();
+                groups.push((name, overrides));
+            }
+        }
+    }
+    groups
+}
+
+#[test]
+fn the_waf_counts_large_json_bodies_and_missing_user_agents_instead_of_blocking() {
+    for root in ["dev", "prod"] {
+        let groups = waf_overrides(root);
+        assert_eq!(groups.len(), 4, "{root}: {groups:?}");
+        for (group, overrides) in groups {
+            let expected: Vec<(String, String)> = if group == "\"AWSManagedRulesCommonRuleSet\"" {
+                vec![
+                    ("\"SizeRestrictions_BODY\"".into(), "count".into()),
+                    ("\"NoUserAgent_HEADER\"".into(), "count".into()),
+                ]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(overrides, expected, "{root}: {group}");
+        }
+    }
+}

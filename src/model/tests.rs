@@ -496,3 +496,42 @@ fn declared_preset_conflicts_are_errors() {
     let diagnostics = env.expect_err("conflict");
     assert_eq!(diagnostics.0[0].message, "presets `min-ecs` and `autoscaling-tuned` conflict; use one or the other");
 }
+
+#[test]
+fn waf_count_rules_default_to_a_json_api_and_merge_by_group() {
+    let arch = build("").expect("valid");
+    assert_eq!(arch.waf.counted_in("AWSManagedRulesCommonRuleSet"), ["SizeRestrictions_BODY", "NoUserAgent_HEADER"]);
+    assert!(arch.waf.counted_in("AWSManagedRulesSQLiRuleSet").is_empty());
+    // A group set in the file keeps the default of the others; `[]` blocks with every rule.
+    let arch = build("[waf.count_rules]\nAWSManagedRulesSQLiRuleSet = [\"SQLi_BODY\"]\n").expect("valid");
+    assert_eq!(arch.waf.counted_in("AWSManagedRulesSQLiRuleSet"), ["SQLi_BODY"]);
+    assert_eq!(arch.waf.counted_in("AWSManagedRulesCommonRuleSet").len(), 2);
+    let arch = build("[waf.count_rules]\nAWSManagedRulesCommonRuleSet = []\n").expect("valid");
+    assert!(arch.waf.counted_in("AWSManagedRulesCommonRuleSet").is_empty());
+}
+
+#[test]
+fn waf_count_rules_name_known_groups_and_rules_once() {
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesCommonRuleSet = [\"SizeRestriction_BODY\"]\n");
+    assert_eq!(
+        d.message,
+        "`waf.count_rules.AWSManagedRulesCommonRuleSet[0]`: `SizeRestriction_BODY` is not a rule of AWSManagedRulesCommonRuleSet"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `SizeRestrictions_BODY`?"));
+    let location = d.location.expect("located in the file");
+    assert_eq!((location.line, location.column), (2, 33));
+
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesSQLiRuleSet = [\"SQLi_BODY\", \"SQLi_BODY\"]\n");
+    assert_eq!(d.message, "`waf.count_rules.AWSManagedRulesSQLiRuleSet[1]`: `SQLi_BODY` is listed twice");
+
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesSQLiRuleset = [\"SQLi_BODY\"]\n");
+    assert_eq!(
+        d.message,
+        "`waf.count_rules` names `AWSManagedRulesSQLiRuleset`, which is not a managed rule group of the web ACL"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `AWSManagedRulesSQLiRuleSet`?"));
+
+    // A rule of another group is not one of this group's.
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesCommonRuleSet = [\"SQLi_BODY\"]\n");
+    assert!(d.message.ends_with("`SQLi_BODY` is not a rule of AWSManagedRulesCommonRuleSet"), "{}", d.message);
+}
