@@ -161,3 +161,27 @@ fn the_waf_counts_large_json_bodies_and_missing_user_agents_instead_of_blocking(
         }
     }
 }
+
+#[test]
+fn no_aaaa_record_points_at_the_ipv4_only_load_balancer() {
+    for root in ["dev", "prod"] {
+        let body = parse(root, "modules/dns/main.tf");
+        let mut alb_records = 0;
+        for record in body.blocks().filter(|b| {
+            b.identifier() == "resource" && b.labels().first().is_some_and(|l| l.as_str() == "aws_route53_record")
+        }) {
+            let Some(alias) = blocks(record.body(), "alias").next() else { continue };
+            if text(&attribute(alias.body(), "name").expect("alias name")) != "var.alb_dns_name" {
+                continue;
+            }
+            alb_records += 1;
+            assert_eq!(attribute(record.body(), "type").map(|t| text(&t)).as_deref(), Some("\"A\""), "{root}");
+            assert!(attribute(record.body(), "for_each").is_none(), "{root}: one record, type A");
+        }
+        assert_eq!(alb_records, 1, "{root}");
+        // The A record of the earlier A/AAAA pair is moved, not recreated.
+        let moved = blocks(&body, "moved").next().expect("a moved block");
+        assert_eq!(text(&attribute(moved.body(), "from").expect("from")), "aws_route53_record.api[\"A\"]");
+        assert_eq!(text(&attribute(moved.body(), "to").expect("to")), "aws_route53_record.api");
+    }
+}

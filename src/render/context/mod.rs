@@ -153,7 +153,7 @@ pub const MODULES: &[ModuleSummary] = &[
     },
     ModuleSummary {
         name: "dns",
-        summary: "Route53 zone, the API's ACM certificate with DNS validation, A/AAAA alias records",
+        summary: "Route53 zone, the API's ACM certificate with DNS validation, alias records (AAAA only for CloudFront)",
         present: always,
         provider_aliases: |arch| {
             let cdn = arch.cdn.api || arch.cdn.images;
