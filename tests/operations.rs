@@ -185,3 +185,84 @@ fn no_aaaa_record_points_at_the_ipv4_only_load_balancer() {
         assert_eq!(text(&attribute(moved.body(), "to").expect("to")), "aws_route53_record.api");
     }
 }
+
+#[test]
+fn every_final_snapshot_gets_a_new_name_that_stays_put_between_plans() {
+    let db = resource("prod", "rds", "aws_db_instance", "this");
+    let name = text(&attribute(db.body(), "final_snapshot_identifier").expect("final_snapshot_identifier"));
+    assert_eq!(
+        name,
+        "var.skip_final_snapshot ? null : \"${var.identifier}-final-${terraform_data.final_snapshot_suffix[0].output}\""
+    );
+    let suffix = resource("prod", "rds", "terraform_data", "final_snapshot_suffix");
+    // The creation time, recorded once: later plans must not see a new timestamp().
+    assert_eq!(text(&attribute(suffix.body(), "input").expect("input")), "formatdate(\"YYYYMMDDhhmmss\", timestamp())");
+    assert_eq!(ignored_changes(&suffix), ["input"]);
+    // A replaced instance gets a name of its own.
+    let triggers = text(&attribute(suffix.body(), "triggers_replace").expect("triggers_replace"));
+    for input in ["var.identifier", "var.db_name", "var.username", "var.kms_key_arn"] {
+        assert!(triggers.contains(input), "{triggers}");
+    }
+    // Only the built-in provider: nothing to install beyond hashicorp/aws.
+    let versions = parse("prod", "modules/rds/versions.tf");
+    let terraform = blocks(&versions, "terraform").next().expect("terraform {}");
+    let providers = blocks(terraform.body(), "required_providers").next().expect("required_providers");
+    assert_eq!(providers.body().attributes().map(|a| a.key().to_string()).collect::<Vec<_>>(), ["aws"]);
+}
+
+/// A module argument of a root's main.tf, as a string literal.
+fn module_string(root: &str, module: &str, argument: &str) -> String {
+    let body = parse(root, "main.tf");
+    let block = blocks(&body, "module")
+        .find(|b| b.labels().first().is_some_and(|l| l.as_str() == module))
+        .unwrap_or_else(|| panic!("{root}: module {module}"));
+    match attribute(block.body(), argument) {
+        Some(Expression::String(s)) => s,
+        other => panic!("{root}: module {module}: {argument} = {other:?}"),
+    }
+}
+
+/// `hh:mm` as minutes of the day.
+fn minutes(clock: &str) -> u32 {
+    let (h, m) = clock.split_once(':').expect("hh:mm");
+    h.parse::<u32>().expect("hour") * 60 + m.parse::<u32>().expect("minute")
+}
+
+#[test]
+fn aws_backup_runs_clear_of_the_database_backup_and_maintenance_windows() {
+    for root in ["dev", "prod"] {
+        let schedule = module_string(root, "backup", "schedule");
+        let fields: Vec<&str> = schedule.trim_start_matches("cron(").trim_end_matches(')').split(' ').collect();
+        assert_eq!(fields[2..], ["*", "*", "?", "*"], "{root}: a daily schedule, {schedule}");
+        let start = fields[1].parse::<u32>().expect("hour") * 60 + fields[0].parse::<u32>().expect("minute");
+        let plan = resource(root, "backup", "aws_backup_plan", "this");
+        let rule = blocks(plan.body(), "rule").next().expect("rule");
+        let window = |key: &str| match attribute(rule.body(), key) {
+            Some(Expression::Number(n)) => n.as_u64().expect("minutes") as u32,
+            other => panic!("{key} = {other:?}"),
+        };
+        let (start_window, completion_window) = (window("start_window"), window("completion_window"));
+        // RDS's automated backup: its window and the hour it may run on past it.
+        let rds = module_string(root, "rds", "backup_window");
+        let (from, to) = rds.split_once('-').expect("hh:mm-hh:mm");
+        let (rds_from, rds_to) = (minutes(from), minutes(to) + 60);
+        for day in [-1440_i64, 0, 1440] {
+            let (a, b) = (rds_from as i64 + day, rds_to as i64 + day);
+            assert!(
+                start as i64 + completion_window as i64 <= a || b <= start as i64,
+                "{root}: AWS Backup {start}+{completion_window} min vs RDS {rds}"
+            );
+        }
+        // The maintenance window (Saturday here), and the hour before it: no start then.
+        let maintenance = module_string(root, "rds", "maintenance_window");
+        let (from, to) = maintenance.split_once('-').expect("ddd:hh:mm-ddd:hh:mm");
+        let (from_day, from_clock) = from.split_once(':').expect("day");
+        let (to_day, to_clock) = to.split_once(':').expect("day");
+        assert_eq!((from_day, to_day), ("sat", "sat"), "{root}: {maintenance}");
+        let (blocked_from, blocked_to) = (minutes(from_clock) - 60, minutes(to_clock));
+        assert!(
+            start + start_window <= blocked_from || blocked_to <= start,
+            "{root}: AWS Backup starts {start}+{start_window} min vs maintenance {maintenance}"
+        );
+    }
+}

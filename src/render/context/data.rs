@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::waiver;
 use crate::config::Stage;
 use crate::model::Architecture;
+use crate::model::data::{BACKUP_COMPLETION_WINDOW_MINUTES, BACKUP_START_WINDOW_MINUTES};
 
 /// Logs RDS exports to CloudWatch Logs.
 pub const RDS_LOG_EXPORTS: [&str; 2] = ["postgresql", "upgrade"];
@@ -82,6 +83,13 @@ impl RdsContext {
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupContext {
     pub schedule: String,
+    /// Minutes AWS Backup has to start, and then to finish, a job: the model checks the
+    /// span against the database's own windows.
+    pub start_window: u32,
+    pub completion_window: u32,
+    /// The database's windows, for the README.
+    pub rds_backup_window: String,
+    pub rds_maintenance_window: String,
     pub retention_days: u32,
     pub copy: Option<BackupCopyContext>,
     /// Development vaults may be deleted with their recovery points.
@@ -99,6 +107,10 @@ impl BackupContext {
         let backup = &arch.backup;
         BackupContext {
             schedule: backup.schedule.to_string(),
+            start_window: BACKUP_START_WINDOW_MINUTES,
+            completion_window: BACKUP_COMPLETION_WINDOW_MINUTES,
+            rds_backup_window: arch.database.backup_window.clone(),
+            rds_maintenance_window: arch.database.maintenance_window.clone(),
             retention_days: backup.retention_days,
             copy: backup
                 .copy
