@@ -147,7 +147,7 @@ enabled = true
 stop = "cron(0 22 ? * MON-FRI *)"
 
 [backup]
-schedule = "cron(0 18 ? * SUN *)"
+schedule = "cron(0 20 ? * SUN *)"
 
 [frontend]
 repository = "https://github.com/acme/web"

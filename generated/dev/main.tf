@@ -180,7 +180,7 @@ module "backup" {
   name           = "acme-dev"
   database_arn   = module.rds.arn
   kms_key_arn    = module.kms.data_key_arn
-  schedule       = "cron(0 18 * * ? *)"
+  schedule       = "cron(0 20 * * ? *)"
   retention_days = 7
   force_destroy  = true
 }

@@ -202,7 +202,7 @@ module "backup" {
   name           = "acme-prod"
   database_arn   = module.rds.arn
   kms_key_arn    = module.kms.data_key_arn
-  schedule       = "cron(0 18 * * ? *)"
+  schedule       = "cron(0 20 * * ? *)"
   retention_days = 35
   force_destroy  = false
 

@@ -74,7 +74,10 @@ impl Default for DatabaseSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BackupSettings {
-    /// When the daily backup starts, as a cron expression in UTC.
+    /// When the daily backup starts, as a cron expression in UTC. AWS Backup may start it
+    /// up to an hour later and take three hours: those hours must stay clear of
+    /// `database.backup_window` and the hour after it, and its start of
+    /// `database.maintenance_window` and the hour before it.
     pub schedule: String,
     /// Days each backup is kept, 1 to 36500.
     pub retention_days: u32,
@@ -91,7 +94,9 @@ pub struct BackupSettings {
 impl Default for BackupSettings {
     fn default() -> Self {
         BackupSettings {
-            schedule: "cron(0 18 * * ? *)".into(),
+            // 05:00 in Tokyo, done by 08:00: after RDS's backup (02:00-03:00) and clear of
+            // Sunday's maintenance (03:30-04:30).
+            schedule: "cron(0 20 * * ? *)".into(),
             retention_days: 35,
             cross_region_copy: true,
             // Osaka, the partner of the default region Tokyo; the region layer sets it for

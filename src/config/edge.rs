@@ -1,5 +1,7 @@
 //! The request path as written: `[dns]`, `[alb]` and `[waf]`.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -100,10 +102,25 @@ pub struct WafSettings {
     /// Requests one IP address may send in 5 minutes before the rate-based rule blocks it,
     /// 10 to 2,000,000,000.
     pub rate_limit: u64,
+    /// Rules of the AWS managed rule groups that only count matching requests (visible in
+    /// the WAF logs and metrics) instead of blocking them, by group, e.g.
+    /// `AWSManagedRulesCommonRuleSet = ["SizeRestrictions_BODY"]`. The groups are
+    /// `AWSManagedRulesAmazonIpReputationList`, `AWSManagedRulesCommonRuleSet`,
+    /// `AWSManagedRulesKnownBadInputsRuleSet` and `AWSManagedRulesSQLiRuleSet`. By default
+    /// a JSON API's ordinary requests pass: bodies over 8 KB (`SizeRestrictions_BODY`) and
+    /// clients that send no User-Agent (`NoUserAgent_HEADER`) are counted; `[]` for a group
+    /// blocks with every rule of it.
+    pub count_rules: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for WafSettings {
     fn default() -> Self {
-        WafSettings { rate_limit: 2000 }
+        WafSettings {
+            rate_limit: 2000,
+            count_rules: BTreeMap::from([(
+                "AWSManagedRulesCommonRuleSet".to_string(),
+                vec!["SizeRestrictions_BODY".to_string(), "NoUserAgent_HEADER".to_string()],
+            )]),
+        }
     }
 }

@@ -947,13 +947,17 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
         Some("steady state at the uncompressed size; CloudWatch bills the compressed size, so this errs high".into()),
     );
 
-    let tasks_alarm = MonitoringContext::new(arch).tasks_alarm.is_some();
-    let alarms = MONITORING_ALARM_METRICS + u32::from(tasks_alarm) + TARGET_TRACKING_ALARMS;
+    let monitoring_context = MonitoringContext::new(arch);
+    // The zero-task alarm, when there is one; the 5xx alarm's third metric (the load
+    // balancer's 503s), when it leaves them out.
+    let monitoring_alarms = MONITORING_ALARM_METRICS
+        + u32::from(monitoring_context.tasks_alarm.is_some())
+        + u32::from(monitoring_context.api_5xx_ignores_no_target_503);
+    let alarms = monitoring_alarms + TARGET_TRACKING_ALARMS;
     bill.add(
         Component::CloudWatch,
         format!(
-            "alarm metrics: {} from the monitoring module, {TARGET_TRACKING_ALARMS} from target tracking",
-            MONITORING_ALARM_METRICS + u32::from(tasks_alarm)
+            "alarm metrics: {monitoring_alarms} from the monitoring module, {TARGET_TRACKING_ALARMS} from target tracking"
         ),
         f64::from(alarms),
         "alarms",

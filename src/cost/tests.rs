@@ -184,9 +184,10 @@ fn alarms_are_counted_as_the_monitoring_module_renders_them() {
     let prices = dollar_prices();
     // 10 alarm metrics always, the running-tasks alarm, 6 target-tracking alarms.
     assert_eq!(line(&Estimate::new(&arch(""), &prices), "cloudwatch.alarm_standard_month").quantity, 17.0);
-    // No running-tasks alarm when the service scales to zero every night.
+    // No running-tasks alarm when the service scales to zero every night, but the 5xx
+    // alarm reads a third metric (the load balancer's 503s, which it leaves out).
     let night = Estimate::new(&dev("presets = [\"night-scale-down\"]"), &prices);
-    assert_eq!(line(&night, "cloudwatch.alarm_standard_month").quantity, 16.0);
+    assert_eq!(line(&night, "cloudwatch.alarm_standard_month").quantity, 17.0);
 }
 
 #[test]
@@ -195,7 +196,14 @@ fn alarm_constants_match_the_templates() {
     let alarms = monitoring.matches("resource \"aws_cloudwatch_metric_alarm\"").count();
     let conditional = monitoring.matches("{% if monitoring.tasks_alarm %}").count();
     let math_metrics = monitoring.matches("    metric {").count();
-    assert_eq!((alarms, conditional, math_metrics), (10, 1, 2), "update MONITORING_ALARM_METRICS");
+    let conditional_metrics =
+        monitoring.matches("{% if monitoring.api_5xx_ignores_no_target_503 %}\n  metric_query {").count();
+    assert_eq!(
+        (alarms, conditional, math_metrics, conditional_metrics),
+        (10, 1, 3, 1),
+        "update MONITORING_ALARM_METRICS"
+    );
+    let math_metrics = math_metrics - conditional_metrics;
     // Nine unconditional alarms; the metric-math one is billed for its two metrics.
     assert_eq!(MONITORING_ALARM_METRICS as usize, alarms - conditional + math_metrics - 1);
     let ecs = include_str!("../../templates/modules/ecs/main.tf.j2");
@@ -203,9 +211,8 @@ fn alarm_constants_match_the_templates() {
         ecs.matches("policy_type        = \"TargetTrackingScaling\"").count() * 2,
         TARGET_TRACKING_ALARMS as usize
     );
-    let waf = include_str!("../../src/render/context/edge.rs");
-    assert!(waf.contains("MANAGED_RULE_GROUPS: [(&str, u32, &str); 4]"), "update WAF_RULES");
-    assert_eq!(WAF_RULES, 4 + 1);
+    // The managed groups and the rate-based rule.
+    assert_eq!(WAF_RULES as usize, crate::model::edge::MANAGED_RULE_GROUPS.len() + 1);
 }
 
 #[test]

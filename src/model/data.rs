@@ -281,6 +281,84 @@ fn parse_window(text: &str, weekly: bool) -> Option<(u32, u32)> {
     (end - start >= 30).then_some((start, end))
 }
 
+/// Minutes AWS Backup has to start a job after its scheduled time (`start_window`).
+pub const BACKUP_START_WINDOW_MINUTES: u32 = 60;
+/// Minutes a started job has to finish (`completion_window`): AWS Backup's database
+/// snapshot may run any time within them.
+pub const BACKUP_COMPLETION_WINDOW_MINUTES: u32 = 180;
+/// AWS Backup starts no database backup within this long before, or during, the
+/// database's maintenance window.
+pub const BACKUP_MAINTENANCE_MARGIN_MINUTES: u32 = 60;
+/// RDS's automated backup runs past the end of its window until it is done; this long is
+/// kept clear of AWS Backup's jobs after the window (an assumption: a day's backup of a
+/// small database takes minutes).
+pub const RDS_BACKUP_OVERRUN_MINUTES: u32 = 60;
+
+/// Whether two spans of minutes of the week overlap, with spans wrapping past the week.
+fn overlap_in_week(a: (u32, u32), b: (u32, u32)) -> bool {
+    [0, WEEK, 2 * WEEK].iter().any(|shift| ranges_overlap((a.0 + shift, a.1 + shift), (b.0 + WEEK, b.1 + WEEK)))
+}
+
+/// `hh:mm` (UTC) of a minute of the week, with its day when `weekly`.
+fn clock(minute: u32, weekly: bool) -> String {
+    let days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    let minute = minute % WEEK;
+    let time = format!("{:02}:{:02}", minute % 1440 / 60, minute % 60);
+    if weekly { format!("{} {time}", days[(minute / 1440) as usize]) } else { time }
+}
+
+/// AWS Backup's daily database snapshot against RDS's own windows: its jobs may not run
+/// while RDS's automated backup does (the window, and an hour after it, as that backup
+/// runs on until it is done), nor start within an hour before or during the maintenance
+/// window, when AWS Backup does not start database backups.
+fn check_backup_windows(checks: &mut Checks<'_>, settings: &Settings, schedule: &Cron) {
+    let raw = &settings.database;
+    let (Some(rds_backup), Some(maintenance)) =
+        (parse_window(&raw.backup_window, false), parse_window(&raw.maintenance_window, true))
+    else {
+        return; // reported with the database
+    };
+    let Some(starts) = schedule.weekly_times() else { return };
+    let at = path("backup.schedule");
+    let busy = (rds_backup.0, rds_backup.1 + RDS_BACKUP_OVERRUN_MINUTES);
+    if let Some(start) = starts.iter().find(|start| {
+        let job = (**start, *start + BACKUP_COMPLETION_WINDOW_MINUTES);
+        (0..7).any(|day| overlap_in_week(job, (busy.0 + day * 1440, busy.1 + day * 1440)))
+    }) {
+        checks.error(
+            &at,
+            format!(
+                "`backup.schedule` ({}) runs AWS Backup's database snapshot from {} to {} UTC (start within {BACKUP_START_WINDOW_MINUTES} minutes, done within {BACKUP_COMPLETION_WINDOW_MINUTES}), into RDS's automated backup: `database.backup_window` ({}) and the hour after it",
+                settings.backup.schedule,
+                clock(*start, false),
+                clock(start + BACKUP_COMPLETION_WINDOW_MINUTES, false),
+                raw.backup_window,
+            ),
+            format!(
+                "start AWS Backup at least {RDS_BACKUP_OVERRUN_MINUTES} minutes after the RDS backup window ends, or {BACKUP_COMPLETION_WINDOW_MINUTES} minutes before it starts"
+            ),
+        );
+    }
+    let blocked_from = (maintenance.0 + WEEK - BACKUP_MAINTENANCE_MARGIN_MINUTES) % WEEK;
+    let blocked = (blocked_from, blocked_from + BACKUP_MAINTENANCE_MARGIN_MINUTES + maintenance.1 - maintenance.0);
+    if let Some(start) =
+        starts.iter().find(|start| overlap_in_week((**start, *start + BACKUP_START_WINDOW_MINUTES), blocked))
+    {
+        checks.error(
+            &at,
+            format!(
+                "`backup.schedule` ({}) starts AWS Backup on {} UTC, within an hour before or during `database.maintenance_window` ({}), when AWS Backup starts no database backup",
+                settings.backup.schedule,
+                clock(*start, true),
+                raw.maintenance_window,
+            ),
+            Some(format!(
+                "move the schedule, or the maintenance window, so that the {BACKUP_START_WINDOW_MINUTES} minutes after each start end at least an hour before the maintenance window"
+            )),
+        );
+    }
+}
+
 impl Backup {
     pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> Option<Backup> {
         let raw = &settings.backup;
@@ -295,6 +373,9 @@ impl Backup {
                 None
             }
         };
+        if let Some(schedule) = &schedule {
+            check_backup_windows(checks, settings, schedule);
+        }
         in_range(checks, "backup.retention_days", raw.retention_days, 1, 36500, "days");
         let copy = raw.cross_region_copy.then(|| {
             let copy_region = &raw.copy_region;

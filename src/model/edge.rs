@@ -1,7 +1,10 @@
 //! The validated request path: DNS names, the load balancer and the firewall.
 
+use std::collections::BTreeMap;
+
 use super::{Checks, names, path};
 use crate::config::Settings;
+use crate::diagnostic::did_you_mean;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dns {
@@ -40,10 +43,99 @@ pub struct HealthCheck {
     pub unhealthy_threshold: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waf {
     pub rate_limit: u64,
+    /// Rules that count instead of block, by the name of their managed group (a group of
+    /// [`MANAGED_RULE_GROUPS`]; each rule one of its `rules`, once).
+    pub count_rules: BTreeMap<&'static str, Vec<String>>,
 }
+
+/// An AWS managed rule group on the web ACL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManagedRuleGroup {
+    pub name: &'static str,
+    /// Its priority among the web ACL's rules.
+    pub priority: u32,
+    /// What it stops, for the README.
+    pub stops: &'static str,
+    /// The rules of its current version, as `rule_action_override` names them.
+    pub rules: &'static [&'static str],
+}
+
+/// AWS managed rule groups on the web ACL, by priority: IP reputation first (drops
+/// known-bad sources before anything else is evaluated), then common attacks, known bad
+/// inputs, SQL injection. The rate-based rule sits between. Rule names from the AWS WAF
+/// developer guide (AWS Managed Rules: baseline, use-case and IP reputation groups).
+pub const MANAGED_RULE_GROUPS: [ManagedRuleGroup; 4] = [
+    ManagedRuleGroup {
+        name: "AWSManagedRulesAmazonIpReputationList",
+        priority: 10,
+        stops: "sources on Amazon's threat-intelligence lists",
+        rules: &["AWSManagedIPReputationList", "AWSManagedReconnaissanceList", "AWSManagedIPDDoSList"],
+    },
+    ManagedRuleGroup {
+        name: "AWSManagedRulesCommonRuleSet",
+        priority: 30,
+        stops: "common attacks: XSS, path traversal, oversized bodies (OWASP Top 10)",
+        rules: &[
+            "NoUserAgent_HEADER",
+            "UserAgent_BadBots_HEADER",
+            "SizeRestrictions_QUERYSTRING",
+            "SizeRestrictions_Cookie_HEADER",
+            "SizeRestrictions_BODY",
+            "SizeRestrictions_URIPATH",
+            "EC2MetaDataSSRF_BODY",
+            "EC2MetaDataSSRF_COOKIE",
+            "EC2MetaDataSSRF_URIPATH",
+            "EC2MetaDataSSRF_QUERYARGUMENTS",
+            "GenericLFI_QUERYARGUMENTS",
+            "GenericLFI_URIPATH",
+            "GenericLFI_BODY",
+            "RestrictedExtensions_URIPATH",
+            "RestrictedExtensions_QUERYARGUMENTS",
+            "GenericRFI_QUERYARGUMENTS",
+            "GenericRFI_BODY",
+            "GenericRFI_URIPATH",
+            "CrossSiteScripting_COOKIE",
+            "CrossSiteScripting_QUERYARGUMENTS",
+            "CrossSiteScripting_BODY",
+            "CrossSiteScripting_URIPATH",
+        ],
+    },
+    ManagedRuleGroup {
+        name: "AWSManagedRulesKnownBadInputsRuleSet",
+        priority: 40,
+        stops: "request patterns of known exploits (Log4j and friends)",
+        rules: &[
+            "JavaDeserializationRCE_HEADER",
+            "JavaDeserializationRCE_BODY",
+            "JavaDeserializationRCE_URIPATH",
+            "JavaDeserializationRCE_QUERYSTRING",
+            "Host_localhost_HEADER",
+            "PROPFIND_METHOD",
+            "ExploitablePaths_URIPATH",
+            "Log4JRCE_HEADER",
+            "Log4JRCE_QUERYSTRING",
+            "Log4JRCE_BODY",
+            "Log4JRCE_URIPATH",
+            "ReactJSRCE_BODY",
+        ],
+    },
+    ManagedRuleGroup {
+        name: "AWSManagedRulesSQLiRuleSet",
+        priority: 50,
+        stops: "SQL injection",
+        rules: &[
+            "SQLi_QUERYARGUMENTS",
+            "SQLiExtendedPatterns_QUERYARGUMENTS",
+            "SQLi_BODY",
+            "SQLiExtendedPatterns_BODY",
+            "SQLi_COOKIE",
+            "SQLi_URIPATH",
+        ],
+    },
+];
 
 /// TLS policies of the HTTPS listener: TLS 1.3 with nothing older than TLS 1.2.
 pub const SSL_POLICIES: [&str; 8] = [
@@ -217,7 +309,55 @@ impl Waf {
                 None,
             );
         }
-        Waf { rate_limit: limit }
+        Waf { rate_limit: limit, count_rules: check_count_rules(checks, &settings.waf.count_rules) }
+    }
+}
+
+/// Keeps the known groups and rules of `waf.count_rules`, reporting the others.
+fn check_count_rules(
+    checks: &mut Checks<'_>,
+    written: &BTreeMap<String, Vec<String>>,
+) -> BTreeMap<&'static str, Vec<String>> {
+    let mut count_rules = BTreeMap::new();
+    for (group_name, rules) in written {
+        let at = path("waf.count_rules").key(group_name);
+        let Some(group) = MANAGED_RULE_GROUPS.iter().find(|g| g.name == group_name) else {
+            let names = MANAGED_RULE_GROUPS.map(|g| g.name);
+            let help = match did_you_mean(group_name, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the web ACL's managed groups are {}", names.join(", ")),
+            };
+            checks.error(
+                &at,
+                format!("`waf.count_rules` names `{group_name}`, which is not a managed rule group of the web ACL"),
+                help,
+            );
+            continue;
+        };
+        let mut kept: Vec<String> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let at = at.index(index);
+            if !group.rules.contains(&rule.as_str()) {
+                let help = match did_you_mean(rule, group.rules.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("its rules are {}", group.rules.join(", ")),
+                };
+                checks.error(&at, format!("`{at}`: `{rule}` is not a rule of {}", group.name), help);
+            } else if kept.contains(rule) {
+                checks.error(&at, format!("`{at}`: `{rule}` is listed twice"), Some("list each rule once".to_string()));
+            } else {
+                kept.push(rule.clone());
+            }
+        }
+        count_rules.insert(group.name, kept);
+    }
+    count_rules
+}
+
+impl Waf {
+    /// The rules of `group` that count instead of block.
+    pub fn counted_in(&self, group: &str) -> &[String] {
+        self.count_rules.get(group).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -59,6 +59,52 @@ impl Cron {
     }
 }
 
+impl Cron {
+    /// Every time the expression fires in a week, as minutes from Sunday 00:00, when it
+    /// fires at fixed minutes and hours on every day or on fixed days of the week (any
+    /// month, any year); `None` for anything else (days of the month, steps, `L`, `#`).
+    pub fn weekly_times(&self) -> Option<Vec<u32>> {
+        let numbers = |field: &str| -> Option<Vec<u32>> { field.split(',').map(|n| n.parse().ok()).collect() };
+        let minutes = numbers(&self.fields[0])?;
+        let hours = numbers(&self.fields[1])?;
+        let every_day = |f: &str| f == "*" || f == "?";
+        if !every_day(&self.fields[2]) || self.fields[3] != "*" {
+            return None;
+        }
+        // AWS numbers the days 1 (SUN) to 7 (SAT); a week here starts on Sunday, as 0.
+        let day = |d: &str| -> Option<u32> {
+            d.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=7).contains(n))
+                .map(|n| n - 1)
+                .or_else(|| DAYS.iter().position(|n| n.eq_ignore_ascii_case(d)).map(|i| i as u32))
+        };
+        let days: Vec<u32> = if every_day(&self.fields[4]) {
+            (0..7).collect()
+        } else {
+            let mut days = Vec::new();
+            for item in self.fields[4].split(',') {
+                let (low, high) = item.split_once('-').unwrap_or((item, item));
+                let (low, high) = (day(low)?, day(high)?);
+                if low > high {
+                    return None;
+                }
+                days.extend(low..=high);
+            }
+            days
+        };
+        let mut times = Vec::new();
+        for d in &days {
+            for h in &hours {
+                times.extend(minutes.iter().map(|m| d * 1440 + h * 60 + m));
+            }
+        }
+        times.sort_unstable();
+        times.dedup();
+        Some(times)
+    }
+}
+
 /// Hours from a daily `stop` to the next daily `start`, when both are plain daily times.
 pub fn hours_between(stop: &Cron, start: &Cron) -> Option<f64> {
     let (stop_h, stop_m) = stop.daily_time()?;
@@ -160,6 +206,17 @@ mod tests {
         );
         assert!(Cron::parse("cron(0 22 * FOO ? *)").is_err());
         assert!(Cron::parse("cron(0/0 22 * * ? *)").is_err());
+    }
+
+    #[test]
+    fn weekly_times_of_daily_and_weekly_schedules() {
+        let times = |text: &str| Cron::parse(text).unwrap().weekly_times();
+        assert_eq!(times("cron(0 20 * * ? *)"), Some((0..7).map(|d| d * 1440 + 1200).collect()));
+        assert_eq!(times("cron(30 18 ? * SAT *)"), Some(vec![6 * 1440 + 1110]));
+        assert_eq!(times("cron(0 1,13 ? * 2-3 *)"), Some(vec![1440 + 60, 1440 + 780, 2880 + 60, 2880 + 780]));
+        assert_eq!(times("cron(0 18 1 * ? *)"), None);
+        assert_eq!(times("cron(0/30 18 * * ? *)"), None);
+        assert_eq!(times("cron(0 18 ? * 6#1 *)"), None);
     }
 
     #[test]

@@ -540,3 +540,84 @@ fn an_account_id_is_twelve_digits_and_production_needs_one() {
     .expect("loads");
     assert_eq!(Architecture::from_environment(&development).expect("valid").account_id, None);
 }
+
+#[test]
+fn waf_count_rules_default_to_a_json_api_and_merge_by_group() {
+    let arch = build("").expect("valid");
+    assert_eq!(arch.waf.counted_in("AWSManagedRulesCommonRuleSet"), ["SizeRestrictions_BODY", "NoUserAgent_HEADER"]);
+    assert!(arch.waf.counted_in("AWSManagedRulesSQLiRuleSet").is_empty());
+    // A group set in the file keeps the default of the others; `[]` blocks with every rule.
+    let arch = build("[waf.count_rules]\nAWSManagedRulesSQLiRuleSet = [\"SQLi_BODY\"]\n").expect("valid");
+    assert_eq!(arch.waf.counted_in("AWSManagedRulesSQLiRuleSet"), ["SQLi_BODY"]);
+    assert_eq!(arch.waf.counted_in("AWSManagedRulesCommonRuleSet").len(), 2);
+    let arch = build("[waf.count_rules]\nAWSManagedRulesCommonRuleSet = []\n").expect("valid");
+    assert!(arch.waf.counted_in("AWSManagedRulesCommonRuleSet").is_empty());
+}
+
+#[test]
+fn waf_count_rules_name_known_groups_and_rules_once() {
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesCommonRuleSet = [\"SizeRestriction_BODY\"]\n");
+    assert_eq!(
+        d.message,
+        "`waf.count_rules.AWSManagedRulesCommonRuleSet[0]`: `SizeRestriction_BODY` is not a rule of AWSManagedRulesCommonRuleSet"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `SizeRestrictions_BODY`?"));
+    let location = d.location.expect("located in the file");
+    assert_eq!((location.line, location.column), (2, 33));
+
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesSQLiRuleSet = [\"SQLi_BODY\", \"SQLi_BODY\"]\n");
+    assert_eq!(d.message, "`waf.count_rules.AWSManagedRulesSQLiRuleSet[1]`: `SQLi_BODY` is listed twice");
+
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesSQLiRuleset = [\"SQLi_BODY\"]\n");
+    assert_eq!(
+        d.message,
+        "`waf.count_rules` names `AWSManagedRulesSQLiRuleset`, which is not a managed rule group of the web ACL"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `AWSManagedRulesSQLiRuleSet`?"));
+
+    // A rule of another group is not one of this group's.
+    let d = only_error("[waf.count_rules]\nAWSManagedRulesCommonRuleSet = [\"SQLi_BODY\"]\n");
+    assert!(d.message.ends_with("`SQLi_BODY` is not a rule of AWSManagedRulesCommonRuleSet"), "{}", d.message);
+}
+
+#[test]
+fn aws_backup_keeps_clear_of_the_rds_backup_and_maintenance_windows() {
+    // The defaults never collide.
+    assert!(build("").is_ok());
+    // The old default: AWS Backup at 18:00, right as RDS's 17:00-18:00 backup may run on,
+    // and on Saturdays within the hour before maintenance (18:30).
+    let Err(d) = build("[backup]\nschedule = \"cron(0 18 * * ? *)\"\n") else { panic!("two errors") };
+    assert_eq!(
+        d.0.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        [
+            "`backup.schedule` (cron(0 18 * * ? *)) runs AWS Backup's database snapshot from 18:00 to 21:00 UTC (start within 60 minutes, done within 180), into RDS's automated backup: `database.backup_window` (17:00-18:00) and the hour after it",
+            "`backup.schedule` (cron(0 18 * * ? *)) starts AWS Backup on sat 18:00 UTC, within an hour before or during `database.maintenance_window` (sat:18:30-sat:19:30), when AWS Backup starts no database backup",
+        ]
+    );
+    assert_eq!(
+        d.0[0].help.as_deref(),
+        Some("start AWS Backup at least 60 minutes after the RDS backup window ends, or 180 minutes before it starts")
+    );
+    // A job that would still run when RDS's backup starts.
+    assert_eq!(errors("[backup]\nschedule = \"cron(0 15 * * ? *)\"\n").len(), 1);
+    assert!(build("[backup]\nschedule = \"cron(0 14 * * ? *)\"\n").is_ok());
+    // Starting within the hour before the maintenance window (sat 18:30-19:30)...
+    let d = only_error(
+        "[database]\nmaintenance_window = \"sat:21:00-sat:22:00\"\n[backup]\nschedule = \"cron(30 19 ? * SAT *)\"\n",
+    );
+    assert_eq!(
+        d.message,
+        "`backup.schedule` (cron(30 19 ? * SAT *)) starts AWS Backup on sat 19:30 UTC, within an hour before or during `database.maintenance_window` (sat:21:00-sat:22:00), when AWS Backup starts no database backup"
+    );
+    // ... or during it, across midnight and the end of the week.
+    let text =
+        "[database]\nmaintenance_window = \"sat:23:30-sun:00:30\"\n[backup]\nschedule = \"cron(0 0 ? * SUN *)\"\n";
+    assert_eq!(errors(text).len(), 1, "{:?}", errors(text));
+    // Only the matching day counts for a weekly schedule.
+    assert!(
+        build(
+            "[database]\nmaintenance_window = \"sat:21:00-sat:22:00\"\n[backup]\nschedule = \"cron(30 19 ? * SUN *)\"\n"
+        )
+        .is_ok()
+    );
+}

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::waiver;
 use crate::config::Stage;
 use crate::model::Architecture;
+use crate::model::data::{BACKUP_COMPLETION_WINDOW_MINUTES, BACKUP_START_WINDOW_MINUTES};
 
 /// Logs RDS exports to CloudWatch Logs.
 pub const RDS_LOG_EXPORTS: [&str; 2] = ["postgresql", "upgrade"];
@@ -82,6 +83,13 @@ impl RdsContext {
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupContext {
     pub schedule: String,
+    /// Minutes AWS Backup has to start, and then to finish, a job: the model checks the
+    /// span against the database's own windows.
+    pub start_window: u32,
+    pub completion_window: u32,
+    /// The database's windows, for the README.
+    pub rds_backup_window: String,
+    pub rds_maintenance_window: String,
     pub retention_days: u32,
     pub copy: Option<BackupCopyContext>,
     /// Development vaults may be deleted with their recovery points.
@@ -99,6 +107,10 @@ impl BackupContext {
         let backup = &arch.backup;
         BackupContext {
             schedule: backup.schedule.to_string(),
+            start_window: BACKUP_START_WINDOW_MINUTES,
+            completion_window: BACKUP_COMPLETION_WINDOW_MINUTES,
+            rds_backup_window: arch.database.backup_window.clone(),
+            rds_maintenance_window: arch.database.maintenance_window.clone(),
             retention_days: backup.retention_days,
             copy: backup
                 .copy
@@ -164,6 +176,11 @@ pub struct MonitoringContext {
     pub tasks_alarm: Option<TasksAlarm>,
     /// Why there is no such alarm, for the README.
     pub tasks_alarm_absent_because: Option<String>,
+    /// The 5xx alarm leaves out the 503s the load balancer answers itself while the target
+    /// group has no registered target: with night scale-down that is every request at night,
+    /// on purpose. (With targets registered but all unhealthy, the load balancer fails open
+    /// and forwards anyway, so real backend failures still count.)
+    pub api_5xx_ignores_no_target_503: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -233,6 +250,7 @@ impl MonitoringContext {
             rds_connections: t.rds_connections,
             tasks_alarm,
             tasks_alarm_absent_because,
+            api_5xx_ignores_no_target_503: arch.service.night_scale_down.is_some(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::waiver;
+use crate::model::edge::MANAGED_RULE_GROUPS;
 use crate::model::{Architecture, region};
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,16 +91,6 @@ impl AlbContext {
     }
 }
 
-/// AWS managed rule groups on the web ACL, by priority, with what each stops: IP
-/// reputation first (drops known-bad sources before anything else is evaluated), then
-/// common attacks, known bad inputs, SQL injection. The rate-based rule sits between.
-pub const MANAGED_RULE_GROUPS: [(&str, u32, &str); 4] = [
-    ("AWSManagedRulesAmazonIpReputationList", 10, "sources on Amazon's threat-intelligence lists"),
-    ("AWSManagedRulesCommonRuleSet", 30, "common attacks: XSS, path traversal, oversized bodies (OWASP Top 10)"),
-    ("AWSManagedRulesKnownBadInputsRuleSet", 40, "request patterns of known exploits (Log4j and friends)"),
-    ("AWSManagedRulesSQLiRuleSet", 50, "SQL injection"),
-];
-
 /// Priority of the rate-based rule.
 pub const RATE_LIMIT_PRIORITY: u32 = 20;
 
@@ -118,16 +109,19 @@ pub struct WafRule {
     pub priority: u32,
     pub name: String,
     pub stops: String,
+    /// Rules of a managed group that count instead of block (`rule_action_override`).
+    pub count_rules: Vec<String>,
 }
 
 impl WafContext {
     pub fn new(arch: &Architecture) -> Self {
         let managed_rules: Vec<WafRule> = MANAGED_RULE_GROUPS
             .iter()
-            .map(|(name, priority, stops)| WafRule {
-                priority: *priority,
-                name: name.to_string(),
-                stops: stops.to_string(),
+            .map(|group| WafRule {
+                priority: group.priority,
+                name: group.name.to_string(),
+                stops: group.stops.to_string(),
+                count_rules: arch.waf.counted_in(group.name).to_vec(),
             })
             .collect();
         let mut rules = managed_rules.clone();
@@ -135,6 +129,7 @@ impl WafContext {
             priority: RATE_LIMIT_PRIORITY,
             name: "rate-limit-per-ip".to_string(),
             stops: format!("more than {} requests from one IP address in 5 minutes", arch.waf.rate_limit),
+            count_rules: Vec::new(),
         });
         rules.sort_by_key(|r| r.priority);
         WafContext { rate_limit: arch.waf.rate_limit, rate_limit_priority: RATE_LIMIT_PRIORITY, managed_rules, rules }

@@ -27,7 +27,8 @@ use crate::model::Architecture;
 /// Terraform and provider constraints of every generated root and module.
 #[derive(Debug, Clone, Serialize)]
 pub struct TerraformVersions {
-    /// `required_version`: S3 native state locking (`use_lockfile`) needs Terraform 1.10.
+    /// `required_version`: S3 native state locking (`use_lockfile`) is generally available
+    /// from Terraform 1.11 (experimental in 1.10).
     pub required_version: &'static str,
     /// The root pins the provider's major version.
     pub aws_provider_version: &'static str,
@@ -36,7 +37,7 @@ pub struct TerraformVersions {
 }
 
 pub const TERRAFORM: TerraformVersions =
-    TerraformVersions { required_version: ">= 1.10", aws_provider_version: "~> 6.0", aws_module_version: ">= 6.0" };
+    TerraformVersions { required_version: ">= 1.11", aws_provider_version: "~> 6.0", aws_module_version: ">= 6.0" };
 
 /// PostgreSQL's port.
 pub const DATABASE_PORT: u16 = 5432;
@@ -187,7 +188,7 @@ pub const MODULES: &[ModuleSummary] = &[
     },
     ModuleSummary {
         name: "dns",
-        summary: "Route53 zone, the API's ACM certificate with DNS validation, A/AAAA alias records",
+        summary: "Route53 zone, the API's ACM certificate with DNS validation, alias records (AAAA only for CloudFront)",
         present: always,
         provider_aliases: |arch| {
             let cdn = arch.cdn.api || arch.cdn.images;

@@ -12,5 +12,5 @@ output "certificate_arn" {
 
 output "api_domain_name" {
   description = "Full name of the API."
-  value       = aws_route53_record.api["A"].fqdn
+  value       = aws_route53_record.api.fqdn
 }

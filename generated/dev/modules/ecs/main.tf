@@ -296,6 +296,14 @@ resource "aws_appautoscaling_target" "backend" {
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = var.min_count
   max_capacity       = var.max_count
+
+  # The night schedule owns the range: night_stop sets it to 0..0 and night_start back to
+  # min_count..max_count, so a plan at night would otherwise "restore" the range and start
+  # tasks. A change of min_count or max_count reaches the target through night_start, at
+  # the next morning's start.
+  lifecycle {
+    ignore_changes = [min_capacity, max_capacity]
+  }
 }
 
 resource "aws_appautoscaling_policy" "cpu" {

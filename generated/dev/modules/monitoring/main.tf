@@ -103,7 +103,7 @@ resource "aws_cloudwatch_metric_alarm" "ecs_memory" {
 
 resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
   alarm_name          = "${var.name}-api-5xx"
-  alarm_description   = "More than ${var.thresholds.alb_5xx_count} 5xx responses (load balancer and backend) in 5 minutes."
+  alarm_description   = "More than ${var.thresholds.alb_5xx_count} 5xx responses (load balancer and backend) in 5 minutes, leaving out the load balancer's 503s while no task is registered (the nightly scale-down)."
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.thresholds.alb_5xx_count
   evaluation_periods  = 1
@@ -111,9 +111,12 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
+  # The service has no task at night on purpose, and the load balancer then answers every
+  # request with a 503 of its own (no registered target): those are left out. Its 500,
+  # 502 and 504 and every 5xx of the backend still count.
   metric_query {
     id          = "errors"
-    expression  = "FILL(elb, 0) + FILL(targets, 0)"
+    expression  = "FILL(elb, 0) - FILL(elb_no_target, 0) + FILL(targets, 0)"
     label       = "5xx responses"
     return_data = true
   }
@@ -124,6 +127,18 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
     metric {
       namespace   = "AWS/ApplicationELB"
       metric_name = "HTTPCode_ELB_5XX_Count"
+      dimensions  = { LoadBalancer = var.alb_arn_suffix }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+
+  metric_query {
+    id = "elb_no_target"
+
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_ELB_503_Count"
       dimensions  = { LoadBalancer = var.alb_arn_suffix }
       stat        = "Sum"
       period      = 300

@@ -57,6 +57,26 @@ resource "aws_db_parameter_group" "this" {
 }
 
 ################################################################################
+# Final snapshot name
+################################################################################
+
+# Every final snapshot needs a name no earlier snapshot of the account has: a fixed name
+# fails the second destroy with DBSnapshotAlreadyExists. The time this database was
+# created, recorded once and kept in state (ignore_changes), names its snapshot; inputs
+# that replace the instance record a new time. RDS reads final_snapshot_identifier only
+# when it deletes the instance, so a change of it updates the state alone.
+resource "terraform_data" "final_snapshot_suffix" {
+  count = var.skip_final_snapshot ? 0 : 1
+
+  input            = formatdate("YYYYMMDDhhmmss", timestamp())
+  triggers_replace = [var.identifier, var.db_name, var.username, var.kms_key_arn]
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
+################################################################################
 # Instance
 ################################################################################
 
@@ -98,7 +118,7 @@ resource "aws_db_instance" "this" {
   delete_automated_backups  = false
   deletion_protection       = var.deletion_protection
   skip_final_snapshot       = var.skip_final_snapshot
-  final_snapshot_identifier = var.skip_final_snapshot ? null : "${var.identifier}-final"
+  final_snapshot_identifier = var.skip_final_snapshot ? null : "${var.identifier}-final-${terraform_data.final_snapshot_suffix[0].output}"
 
   auto_minor_version_upgrade = true
   apply_immediately          = false

@@ -21,6 +21,7 @@ resource "aws_backup_plan" "this" {
     rule_name         = "daily"
     target_vault_name = aws_backup_vault.this.name
     schedule          = var.schedule
+    # infragen checks this span against the database's backup and maintenance windows.
     start_window      = 60
     completion_window = 180
 

@@ -64,17 +64,22 @@ resource "aws_acm_certificate_validation" "api" {
 # Names
 ################################################################################
 
-# AAAA answers once the load balancer is dual-stack; until then only A resolves.
+# The load balancer is IPv4-only, so the API's name has an A record only: an AAAA alias of
+# it would have no address to answer with.
 resource "aws_route53_record" "api" {
-  for_each = toset(["A", "AAAA"])
-
   zone_id = local.zone_id
   name    = var.api_domain_name
-  type    = each.key
+  type    = "A"
 
   alias {
     name                   = var.alb_dns_name
     zone_id                = var.alb_zone_id
     evaluate_target_health = true
   }
+}
+
+# Earlier versions kept A and AAAA in one for_each: keep the A record, never recreate it.
+moved {
+  from = aws_route53_record.api["A"]
+  to   = aws_route53_record.api
 }
