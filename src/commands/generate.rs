@@ -4,9 +4,9 @@ use std::io::Write;
 
 use super::{load_all, write_line};
 use crate::cli::{GenArgs, Selection};
-use crate::config::Overrides;
+use crate::config::{Overrides, Stage};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::output::{FileChange, Plan, Review};
+use crate::output::{FileChange, Guard, Plan, Review};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::{Environment, Workspace};
 use crate::{Error, Exit};
@@ -20,13 +20,14 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let renderer = Renderer::new()?;
     let mut roots = Vec::new();
     for environment in &environments {
-        roots.push(renderer.environment(&environment.architecture)?);
+        roots.push(renderer.environment_replacing(&environment.architecture, &args.allow_replace)?);
     }
     if let Some(first) = environments.first() {
         roots.push(renderer.bootstrap(&first.architecture)?);
     }
 
-    let plan = Plan::new(&args.out, &roots)?;
+    let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
+    let guards = guard(&plan, &environments, &roots);
     let out_dir = args.out.display().to_string();
     if args.check {
         if plan.is_up_to_date() {
@@ -34,6 +35,16 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             return Ok(Exit::Success);
         }
         write!(out, "{}", plan.unified_diff(&args.out)).map_err(|e| Error::Io(e.to_string()))?;
+        for guarded in &guards {
+            for finding in guarded.guard.destructive() {
+                let consequence = if guarded.production && !args.allow_replace.contains(&finding.address) {
+                    "; `infragen gen` refuses it without --allow-replace"
+                } else {
+                    ""
+                };
+                write_line(err, &format!("warning: {out_dir}/{}: {finding}{consequence}", guarded.root))?;
+            }
+        }
         for root in &roots {
             let review = Review::of(&plan, &root.name);
             if !review.is_empty() {
@@ -55,9 +66,28 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         return Ok(Exit::Stale);
     }
 
+    refuse_data_loss(&guards, &args.allow_replace, &out_dir)?;
+    for guarded in guards.iter().filter(|g| !g.production) {
+        for finding in guarded.guard.destructive() {
+            write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.root))?;
+        }
+    }
     plan.write(&args.out, args.force)?;
-    for root in &roots {
+    for (root, guarded) in roots.iter().zip(&guards) {
         write_summary(out, &out_dir, root, &plan)?;
+        for finding in &guarded.guard.findings {
+            write_line(out, &format!("  {finding}"))?;
+        }
+    }
+    for address in &args.allow_replace {
+        if !guards.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
+            write_line(
+                err,
+                &format!(
+                    "note: --allow-replace {address}: no resource holding data at that address is replaced or destroyed"
+                ),
+            )?;
+        }
     }
     if args.overrides.overrides() != Overrides::default() {
         write_line(
@@ -66,6 +96,73 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         )?;
     }
     Ok(Exit::Success)
+}
+
+/// A root and what the guard found in it.
+struct Guarded {
+    root: String,
+    /// Production data is refused to be destroyed; the state bootstrap counts as production
+    /// when any environment does.
+    production: bool,
+    guard: Guard,
+}
+
+/// Plans the roots, first giving every production root the `removed` blocks that keep
+/// the data of what leaves it (the guard finds it by comparing with the tree on disk).
+fn keep_data(
+    renderer: &Renderer,
+    environments: &[Environment],
+    roots: &mut [RenderedRoot],
+    out: &std::path::Path,
+) -> Result<Plan, Error> {
+    let plan = Plan::new(out, roots)?;
+    let mut kept = false;
+    for (root, environment) in roots.iter_mut().zip(environments) {
+        if environment.architecture.stage == Stage::Production {
+            let removed = Guard::keeping(&plan, &root.name);
+            if !removed.is_empty() {
+                renderer.keep(&environment.architecture, root, &removed)?;
+                kept = true;
+            }
+        }
+    }
+    if kept { Ok(Plan::new(out, roots)?) } else { Ok(plan) }
+}
+
+fn guard(plan: &Plan, environments: &[Environment], roots: &[RenderedRoot]) -> Vec<Guarded> {
+    let any_production = environments.iter().any(|e| e.architecture.stage == Stage::Production);
+    roots
+        .iter()
+        .map(|root| {
+            let production = match environments.iter().find(|e| e.architecture.environment == root.name) {
+                Some(environment) => environment.architecture.stage == Stage::Production,
+                None => any_production,
+            };
+            Guarded { root: root.name.clone(), production, guard: Guard::of(plan, &root.name) }
+        })
+        .collect()
+}
+
+/// In production, nothing that holds data is replaced or destroyed unless the user named
+/// it with `--allow-replace`; nothing is written then.
+fn refuse_data_loss(guards: &[Guarded], allowed: &[String], out_dir: &str) -> Result<(), Error> {
+    let refused: Vec<String> = guards
+        .iter()
+        .filter(|g| g.production)
+        .flat_map(|g| {
+            g.guard
+                .destructive()
+                .filter(|f| !allowed.contains(&f.address))
+                .map(move |f| format!("  {out_dir}/{}: {f}", g.root))
+        })
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "refusing to write: the change destroys data in production (nothing was written)\n{}\n  = help: to keep the data, undo the change in the environment file; to replace it on purpose, take a snapshot or backup first and rerun with `--allow-replace ADDRESS` for each address above",
+        refused.join("\n")
+    )))
 }
 
 fn selected_names(workspace: &Workspace, selection: &Selection) -> Result<Vec<String>, Error> {

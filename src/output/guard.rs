@@ -71,6 +71,25 @@ pub struct Change {
     pub after: String,
 }
 
+impl Change {
+    /// When only what an expression's variables are given differs, the expression is
+    /// named once: `name "${var.name}-logs" where var.name = "a" -> var.name = "b"`.
+    fn new(argument: &str, before: String, after: String) -> Change {
+        if let (Some((expression, was)), Some((same, will))) = (before.split_once(WHERE), after.split_once(WHERE))
+            && expression == same
+        {
+            return Change {
+                argument: format!("{argument} {expression}{}", WHERE.trim_end()),
+                before: was.to_string(),
+                after: will.to_string(),
+            };
+        }
+        Change { argument: argument.to_string(), before, after }
+    }
+}
+
+const WHERE: &str = " where ";
+
 /// What happens to one stateful resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindingKind {
@@ -187,10 +206,12 @@ fn compare(before: &Tree, after: &Tree) -> Vec<Finding> {
                     .iter()
                     .filter_map(|argument| {
                         let (was, will) = (before.resolve(old, argument), after.resolve(new, argument));
-                        (was != will).then(|| Change {
-                            argument: argument.clone(),
-                            before: was.unwrap_or_else(|| "(unset)".into()),
-                            after: will.unwrap_or_else(|| "(unset)".into()),
+                        (was != will).then(|| {
+                            Change::new(
+                                argument,
+                                was.unwrap_or_else(|| "(unset)".into()),
+                                will.unwrap_or_else(|| "(unset)".into()),
+                            )
                         })
                     })
                     .collect();
@@ -451,7 +472,7 @@ impl Scope {
                 }
             }
         }
-        if given.is_empty() { text.clone() } else { format!("{text} where {}", given.join(", ")) }
+        if given.is_empty() { text.clone() } else { format!("{text}{WHERE}{}", given.join(", ")) }
     }
 }
 
