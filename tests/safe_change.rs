@@ -107,3 +107,34 @@ fn in_development_a_removed_cache_is_destroyed_with_a_warning() {
         .stderr_contains("warning: generated/dev: DESTROYS module.cache.aws_elasticache_replication_group.this: the cache and its data are destroyed");
     assert!(!test.path().join("generated/dev/removed.tf").exists());
 }
+
+#[test]
+fn hand_written_and_override_files_survive_gen_and_stale_ones_are_reported() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let alerts = "resource \"aws_sns_topic_subscription\" \"pager\" {\n  topic_arn = module.monitoring.alarm_topic_arn\n  protocol  = \"https\"\n  endpoint  = \"https://pager.example.com/hook\"\n}\n";
+    let rds_override = "module \"rds\" {\n  instance_class = \"db.r6g.large\"\n}\n";
+    let cache_override = "module \"cache\" {\n  node_type = \"cache.r7g.large\"\n}\n";
+    test.write("generated/prod/alerts.tf", alerts);
+    test.write("generated/prod/rds_override.tf", rds_override);
+    test.write("generated/prod/cache_override.tf", cache_override);
+
+    // A change that rewrites the root leaves them alone, and nothing is stale about them.
+    let prod = test.read("environments/prod.toml");
+    test.write("environments/prod.toml", &prod.replace("backup_retention_days = 14", "backup_retention_days = 21"));
+    let output = test.run_args(&["gen", "--all"]).status(0);
+    assert!(!output.stderr.contains("no longer has"), "{}", output.stderr);
+    assert_eq!(test.read("generated/prod/alerts.tf"), alerts);
+    assert_eq!(test.read("generated/prod/rds_override.tf"), rds_override);
+    test.run_args(&["gen", "--all", "--check"]).status(0);
+
+    // Without the cache, the override of its module has nothing left to override.
+    test.write("environments/prod.toml", &format!("{prod}\n[cache]\nenabled = false\n"));
+    test.run_args(&["gen", "--all", "--check"])
+        .status(1)
+        .stderr_contains("warning: generated/prod/cache_override.tf overrides module.cache, which the generated root no longer has (Terraform rejects an override without its base block)");
+    test.run_args(&["gen", "--all"])
+        .status(0)
+        .stderr_contains("warning: generated/prod/cache_override.tf overrides module.cache");
+    assert_eq!(test.read("generated/prod/cache_override.tf"), cache_override, "infragen never touches it");
+}

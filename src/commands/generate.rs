@@ -6,7 +6,7 @@ use super::{load_all, write_line};
 use crate::cli::{GenArgs, Selection};
 use crate::config::{Overrides, Stage};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::output::{FileChange, Guard, Plan, Review};
+use crate::output::{FileChange, Guard, Plan, Review, stale_references};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::{Environment, Workspace};
 use crate::{Error, Exit};
@@ -29,6 +29,11 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
     let guards = guard(&plan, &environments, &roots);
     let out_dir = args.out.display().to_string();
+    for root in &roots {
+        for stale in stale_references(&args.out, &plan, &root.name)? {
+            write_line(err, &format!("warning: {out_dir}/{stale}"))?;
+        }
+    }
     if args.check {
         if plan.is_up_to_date() {
             write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;

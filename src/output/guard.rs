@@ -157,8 +157,9 @@ impl Guard {
 
     /// The `removed` blocks a root needs so that no stateful resource leaving it is
     /// destroyed: one for each that leaves now (the whole module when its call is gone),
-    /// and the ones the tree on disk already has, as long as their address stays out of
-    /// the configuration. `plan` is the plan without them.
+    /// one for each security group leaving with it, and the ones the tree on disk already
+    /// has, as long as their address stays out of the configuration. `plan` is the plan
+    /// without them.
     pub fn keeping(plan: &Plan, root: &str) -> Vec<String> {
         let (before, after) = plan.sides(root);
         let (before, after) = (Tree::read(root, &before), Tree::read(root, &after));
@@ -170,6 +171,15 @@ impl Guard {
                     Some(module) if !after.calls.contains_key(module) => from.insert(format!("module.{module}")),
                     _ => from.insert(finding.address.clone()),
                 };
+            }
+        }
+        // AWS refuses to delete a security group that a network interface still uses: one
+        // that leaves together with kept data stays with it.
+        if !from.is_empty() {
+            for (address, resource) in &before.resources {
+                if resource.kind == "aws_security_group" && !after.resources.contains_key(address) {
+                    from.insert(address.clone());
+                }
             }
         }
         for (address, destroy) in &before.removed {

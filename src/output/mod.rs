@@ -11,6 +11,7 @@
 //! marker that the directory belongs to infragen: writing into an existing directory
 //! without one needs `--force`.
 
+mod additions;
 mod guard;
 mod manifest;
 mod review;
@@ -20,6 +21,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use additions::{StaleReference, stale_references};
 pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
 pub use manifest::{MANIFEST_FILE, Manifest};
 pub use review::Review;

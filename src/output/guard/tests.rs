@@ -48,6 +48,13 @@ resource "aws_cloudwatch_log_group" "this" {
 const CACHE: &str = r#"
 resource "aws_elasticache_replication_group" "this" {
   replication_group_id = var.name
+  security_group_ids   = [var.security_group_id]
+}
+"#;
+
+const NETWORK: &str = r#"
+resource "aws_security_group" "cache" {
+  name_prefix = "cache-"
 }
 "#;
 
@@ -174,6 +181,15 @@ fn a_module_that_leaves_destroys_its_data_unless_a_removed_block_keeps_it() {
         ["DESTROYS module.cache.aws_elasticache_replication_group.this: the cache and its data are destroyed"]
     );
     assert_eq!(keeping, ["module.cache"]);
+
+    // The cache's security group lives in another module; AWS would refuse to delete it
+    // while the kept cache uses it, so it is kept too.
+    let mut with_network = seed();
+    with_network.push(("modules/network/main.tf", NETWORK.to_string()));
+    let mut without_either = without_cache.clone();
+    without_either.push(("modules/network/main.tf", String::new()));
+    let (_, keeping) = guard(&with_network, &without_either);
+    assert_eq!(keeping, ["module.cache", "module.network.aws_security_group.cache"]);
 
     let mut kept = without_cache.clone();
     kept.push((
