@@ -14,6 +14,7 @@ pub mod context;
 pub mod format;
 mod hcl;
 mod interface;
+pub mod moved;
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,30 @@ pub struct RenderedRoot {
 }
 
 impl RenderedRoot {
+    /// Every resource address of the root, as Terraform names it
+    /// (`module.rds.aws_db_instance.this`), sorted.
+    pub fn addresses(&self) -> Vec<String> {
+        let mut addresses = Vec::new();
+        for (path, text) in &self.files {
+            if !path.ends_with(".tf") {
+                continue;
+            }
+            let inside_root = path.strip_prefix(&format!("{}/", self.name)).unwrap_or(path);
+            let prefix = match inside_root.strip_prefix("modules/").and_then(|rest| rest.split('/').next()) {
+                Some(module) => format!("module.{module}."),
+                None => String::new(),
+            };
+            let Ok(body) = ::hcl::parse(text) else { continue };
+            for block in body.blocks().filter(|b| b.identifier() == "resource") {
+                if let [kind, name] = block.labels() {
+                    addresses.push(format!("{prefix}{}.{}", kind.as_str(), name.as_str()));
+                }
+            }
+        }
+        addresses.sort();
+        addresses
+    }
+
     /// Resources per module, counted in the rendered files; `(root)` for resources the
     /// root declares itself.
     pub fn resource_counts(&self) -> BTreeMap<String, usize> {
@@ -146,7 +171,14 @@ impl Renderer {
             module_files.insert(readme_path.clone(), finish(&readme_path, &header, &readme)?);
             files.extend(module_files);
         }
-        Ok(RenderedRoot { name: root.clone(), files })
+        let mut rendered = RenderedRoot { name: root.clone(), files };
+        let moves = moved::applying(moved::all(), &rendered.addresses());
+        if !moves.is_empty() {
+            let path = format!("{root}/moved.tf");
+            let text = self.render("keep/moved.tf.j2", &minijinja::context! { moves => Value::from(Serde(&moves)) })?;
+            rendered.files.insert(path.clone(), finish(&path, &header, &text)?);
+        }
+        Ok(rendered)
     }
 
     /// Adds `removed.tf` to an environment's root: a `removed` block with `destroy = false`
@@ -264,6 +296,29 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         Renderer::new().expect("templates compile");
+    }
+
+    #[test]
+    fn renames_become_moved_blocks_and_kept_data_removed_blocks() {
+        let renderer = Renderer::new().expect("templates");
+        let moves = moved::parse(
+            "[[moved]]\nfrom = \"module.network.aws_eip.nat\"\nto = \"module.network.aws_eip.gateway\"\nsince = \"0.2.0\"\n",
+        )
+        .expect("parses");
+        let text = renderer
+            .render("keep/moved.tf.j2", &minijinja::context! { moves => Value::from(Serde(&moves)) })
+            .expect("renders");
+        let moved = finish("prod/moved.tf", "header", &text).expect("formats and parses");
+        assert!(
+            moved
+                .contains("moved {\n  from = module.network.aws_eip.nat\n  to   = module.network.aws_eip.gateway\n}\n"),
+            "{moved}"
+        );
+        let text = renderer
+            .render("keep/removed.tf.j2", &minijinja::context! { removed => vec!["module.cache"] })
+            .expect("renders");
+        let removed = finish("prod/removed.tf", "header", &text).expect("formats and parses");
+        assert!(removed.contains("removed {\n  from = module.cache\n\n  lifecycle {\n    destroy = false\n  }\n}\n"));
     }
 
     #[test]
