@@ -144,7 +144,7 @@ impl Plan {
 
     /// The `.tf` files of one root before writing (what is on disk) and after, each as
     /// (path, text): what the review and the guard compare.
-    pub fn sides<'a>(&'a self, root: &str) -> (Vec<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>) {
+    pub fn sides<'a>(&'a self, root: &str) -> (Files<'a>, Files<'a>) {
         let (mut before, mut after) = (Vec::new(), Vec::new());
         for (path, change) in &self.files {
             if root_of(path) != root || !path.ends_with(".tf") {
@@ -251,6 +251,9 @@ impl Plan {
         Ok(())
     }
 }
+
+/// Files as (path, text).
+pub type Files<'a> = Vec<(&'a str, &'a str)>;
 
 const STAGING_PREFIX: &str = ".infragen-staging-";
 
