@@ -37,3 +37,36 @@ fn production_runs_at_least_two_tasks() {
     let hcl::Expression::Number(min) = module_argument("prod", "ecs", "min_count") else { panic!("a number") };
     assert!(min.as_u64().is_some_and(|n| n >= 2), "{min}");
 }
+
+#[test]
+fn task_policy_arns_are_attached_to_the_task_role_as_they_are() {
+    use infragen::config::Overrides;
+    let workspace = infragen::workspace::Workspace::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let arns = ["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess", "arn:aws:iam::123456789012:policy/team/backend-sqs"];
+    let overrides = Overrides {
+        set: vec![format!("service.task_policy_arns=[\"{}\", \"{}\"]", arns[0], arns[1])],
+        ..Overrides::default()
+    };
+    let arch = workspace.load("dev", &overrides).expect("loads").architecture;
+    let root = infragen::render::Renderer::new().expect("templates").environment(&arch).expect("renders");
+    let main = hcl::parse(&root.files["dev/main.tf"]).expect("parses");
+    let ecs = main.blocks().find(|b| b.labels().first().is_some_and(|l| l.as_str() == "ecs")).expect("ecs module");
+    let passed = ecs.body().attributes().find(|a| a.key() == "task_policy_arns").expect("passed to the module");
+    assert_eq!(
+        *passed.expr(),
+        hcl::Expression::Array(arns.iter().map(|a| hcl::Expression::String(a.to_string())).collect())
+    );
+    let module = hcl::parse(&root.files["dev/modules/ecs/main.tf"]).expect("parses");
+    let attachment = module
+        .blocks()
+        .find(|b| b.identifier() == "resource" && b.labels().iter().any(|l| l.as_str() == "task_extra"))
+        .expect("an attachment per policy");
+    let role = attachment.body().attributes().find(|a| a.key() == "role").expect("role");
+    assert_eq!(hcl::format::to_string(role.expr()).unwrap(), "aws_iam_role.task.name");
+    // Without any, nothing is added: the committed roots have no such resource.
+    assert!(
+        !std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("generated/prod/modules/ecs/main.tf"))
+            .unwrap()
+            .contains("task_extra")
+    );
+}

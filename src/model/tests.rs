@@ -496,3 +496,23 @@ fn declared_preset_conflicts_are_errors() {
     let diagnostics = env.expect_err("conflict");
     assert_eq!(diagnostics.0[0].message, "presets `min-ecs` and `autoscaling-tuned` conflict; use one or the other");
 }
+
+#[test]
+fn task_policy_arns_must_be_distinct_iam_managed_policies() {
+    assert!(
+        dev_errors(
+            "[service]\ntask_policy_arns = [\"arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess\", \"arn:aws:iam::123456789012:policy/team/backend-sqs\"]\n"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        dev_errors(
+            "[service]\ntask_policy_arns = [\"arn:aws:s3:::bucket\", \"arn:aws:iam::12345:policy/x\", \"arn:aws:iam::aws:policy/A\", \"arn:aws:iam::aws:policy/A\"]\n"
+        ),
+        [
+            "`service.task_policy_arns[0]` must be the ARN of an IAM managed policy, found \"arn:aws:s3:::bucket\"",
+            "`service.task_policy_arns[1]` must be the ARN of an IAM managed policy, found \"arn:aws:iam::12345:policy/x\"",
+            "`service.task_policy_arns[3]` repeats \"arn:aws:iam::aws:policy/A\"",
+        ]
+    );
+}
