@@ -259,6 +259,22 @@ fn valid_timezone(zone: &str) -> bool {
         && rest.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c)))
 }
 
+/// `arn:<partition>:iam::<account or aws>:policy/<path and name>`, as IAM names managed
+/// policies.
+fn valid_policy_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_word, partition, service, region, account, resource] = parts.as_slice() else { return false };
+    let name = resource.strip_prefix("policy/").unwrap_or_default();
+    *arn_word == "arn"
+        && matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
+        && *service == "iam"
+        && region.is_empty()
+        && (*account == "aws" || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())))
+        && !name.is_empty()
+        && !name.ends_with('/')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,20 +297,4 @@ mod tests {
         );
         assert!(!valid_timezone("Tokyo") && !valid_timezone("Asia/") && !valid_timezone("Asia/To kyo"));
     }
-}
-
-/// `arn:<partition>:iam::<account or aws>:policy/<path and name>`, as IAM names managed
-/// policies.
-fn valid_policy_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [arn_word, partition, service, region, account, resource] = parts.as_slice() else { return false };
-    let name = resource.strip_prefix("policy/").unwrap_or_default();
-    *arn_word == "arn"
-        && matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
-        && *service == "iam"
-        && region.is_empty()
-        && (*account == "aws" || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())))
-        && !name.is_empty()
-        && !name.ends_with('/')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
 }
