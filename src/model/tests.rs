@@ -516,3 +516,22 @@ fn task_policy_arns_must_be_distinct_iam_managed_policies() {
         ]
     );
 }
+
+#[test]
+fn extra_alb_ingress_cidrs_must_be_networks_and_need_cloudfront_in_front() {
+    assert!(dev_errors("[cdn]\napi = true\n[alb]\nextra_ingress_cidrs = [\"203.0.113.0/24\"]\n").is_empty());
+    assert_eq!(
+        dev_errors(
+            "[cdn]\napi = true\n[alb]\nextra_ingress_cidrs = [\"office\", \"203.0.113.1/24\", \"198.51.100.0/24\", \"198.51.100.0/24\"]\n"
+        ),
+        [
+            "`alb.extra_ingress_cidrs[0]` must be an IPv4 CIDR such as \"203.0.113.0/24\", found \"office\"",
+            "`alb.extra_ingress_cidrs[1]` (203.0.113.1/24) is not at its network address",
+            "`alb.extra_ingress_cidrs[3]` repeats \"198.51.100.0/24\"",
+        ]
+    );
+    assert_eq!(
+        dev_errors("[alb]\nextra_ingress_cidrs = [\"203.0.113.0/24\"]\n"),
+        ["`alb.extra_ingress_cidrs[0]` has no effect: without `cdn.api` the load balancer accepts HTTPS from anywhere"]
+    );
+}
