@@ -54,8 +54,14 @@ fn renaming_the_project_is_refused_in_production_unless_allowed() {
         .stderr_contains("warning: generated/dev: REPLACES module.rds.aws_db_instance.this")
         .stdout_contains("  REPLACES module.rds.aws_db_instance.this (identifier \"acme-prod\" -> \"acme2-prod\")");
     assert!(test.read("generated/prod/main.tf").contains("identifier             = \"acme2-prod\""));
+    // The run that replaces the database leaves prevent_destroy off it, so that Terraform
+    // can apply the replacement; the next run puts it back.
+    let rds = "generated/prod/modules/rds/main.tf";
+    let instance = |text: &str| text[text.find("resource \"aws_db_instance\"").expect("instance")..].to_string();
+    assert!(!instance(&test.read(rds)).contains("prevent_destroy"));
     // The next run compares with what is now on disk: nothing left to allow.
     test.run_args(&["gen", "--all"]).status(0);
+    assert!(instance(&test.read(rds)).contains("prevent_destroy = true"));
 }
 
 #[test]
