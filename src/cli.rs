@@ -11,8 +11,8 @@ use crate::config::Overrides;
     name = "infragen",
     version,
     about = "Generates reviewable Terraform for one proven AWS web architecture from typed environment files",
-    after_help = "Exit status: 0 success, 1 generated files are stale (gen --check), 2 invalid input, \
-                  3 I/O failure, 4 internal error (a bug in infragen)."
+    after_help = "Exit status: 0 success, 1 generated files are stale (gen --check), 2 invalid input \
+                  (or gen refusing to destroy data in production), 3 I/O failure, 4 internal error (a bug in infragen)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -91,6 +91,11 @@ pub struct GenArgs {
     /// Write into an output directory that infragen did not create.
     #[arg(long)]
     pub force: bool,
+    /// Let this run replace or destroy the resource at ADDRESS although it holds data
+    /// (e.g. `module.rds.aws_db_instance.this`), and leave `prevent_destroy` off it.
+    /// Repeatable.
+    #[arg(long = "allow-replace", value_name = "ADDRESS")]
+    pub allow_replace: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

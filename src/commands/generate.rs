@@ -4,7 +4,8 @@ use std::io::Write;
 
 use super::{load_all, write_line, write_text};
 use crate::cli::{GenArgs, Selection};
-use crate::output::{FileChange, Plan, Review};
+use crate::config::Stage;
+use crate::output::{FileChange, Guard, Plan, Review, stale_references};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
@@ -19,7 +20,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let renderer = Renderer::new()?;
     let mut roots = Vec::new();
     for environment in &environments {
-        roots.push(renderer.environment(&environment.architecture)?);
+        roots.push(renderer.environment_replacing(&environment.architecture, &args.allow_replace)?);
     }
     // The environments agree on the state settings (checked above); the bootstrap takes the
     // account from the first that names one, so that the state bucket is limited to it too.
@@ -28,14 +29,30 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         roots.push(renderer.bootstrap(&source.architecture)?);
     }
 
-    let plan = Plan::new(&args.out, &roots)?;
+    let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
+    let guards = guard(&plan, &environments, &roots);
     let out_dir = args.out.display().to_string();
+    for root in &roots {
+        for stale in stale_references(&args.out, &plan, &root.name)? {
+            write_line(err, &format!("warning: {out_dir}/{stale}"))?;
+        }
+    }
     if args.check {
         if plan.is_up_to_date() {
             write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
             return Ok(Exit::Success);
         }
-        // What changes first, in resources, then the summary, then the diff itself.
+        // What would destroy data first, then the resources, the summary, and the diff last.
+        for guarded in &guards {
+            for finding in guarded.guard.destructive() {
+                let consequence = if guarded.production && !args.allow_replace.contains(&finding.address) {
+                    "; `infragen gen` refuses it without --allow-replace"
+                } else {
+                    ""
+                };
+                write_line(err, &format!("warning: {out_dir}/{}: {finding}{consequence}", guarded.root))?;
+            }
+        }
         let (mut added, mut removed, mut changed) = (0, 0, 0);
         for root in &roots {
             let review = Review::of(&plan, &root.name);
@@ -69,9 +86,28 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         return Ok(Exit::Stale);
     }
 
+    refuse_data_loss(&guards, &args.allow_replace, &out_dir)?;
+    for guarded in guards.iter().filter(|g| !g.production) {
+        for finding in guarded.guard.destructive() {
+            write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.root))?;
+        }
+    }
     plan.write(&args.out, args.force)?;
-    for root in &roots {
+    for (root, guarded) in roots.iter().zip(&guards) {
         write_summary(out, &out_dir, root, &plan)?;
+        for finding in &guarded.guard.findings {
+            write_line(out, &format!("  {finding}"))?;
+        }
+    }
+    for address in &args.allow_replace {
+        if !guards.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
+            write_line(
+                err,
+                &format!(
+                    "note: --allow-replace {address}: no resource holding data at that address is replaced or destroyed"
+                ),
+            )?;
+        }
     }
     if environments.iter().any(|environment| environment.loaded.shaped_by_flags()) {
         write_line(
@@ -80,6 +116,73 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         )?;
     }
     Ok(Exit::Success)
+}
+
+/// A root and what the guard found in it.
+struct Guarded {
+    root: String,
+    /// Production data is refused to be destroyed; the state bootstrap counts as production
+    /// when any environment does.
+    production: bool,
+    guard: Guard,
+}
+
+/// Plans the roots, first giving every production root the `removed` blocks that keep
+/// the data of what leaves it (the guard finds it by comparing with the tree on disk).
+fn keep_data(
+    renderer: &Renderer,
+    environments: &[Environment],
+    roots: &mut [RenderedRoot],
+    out: &std::path::Path,
+) -> Result<Plan, Error> {
+    let plan = Plan::new(out, roots)?;
+    let mut kept = false;
+    for (root, environment) in roots.iter_mut().zip(environments) {
+        if environment.architecture.stage == Stage::Production {
+            let removed = Guard::keeping(&plan, &root.name);
+            if !removed.is_empty() {
+                renderer.keep(&environment.architecture, root, &removed)?;
+                kept = true;
+            }
+        }
+    }
+    if kept { Ok(Plan::new(out, roots)?) } else { Ok(plan) }
+}
+
+fn guard(plan: &Plan, environments: &[Environment], roots: &[RenderedRoot]) -> Vec<Guarded> {
+    let any_production = environments.iter().any(|e| e.architecture.stage == Stage::Production);
+    roots
+        .iter()
+        .map(|root| {
+            let production = match environments.iter().find(|e| e.architecture.environment == root.name) {
+                Some(environment) => environment.architecture.stage == Stage::Production,
+                None => any_production,
+            };
+            Guarded { root: root.name.clone(), production, guard: Guard::of(plan, &root.name) }
+        })
+        .collect()
+}
+
+/// In production, nothing that holds data is replaced or destroyed unless the user named
+/// it with `--allow-replace`; nothing is written then.
+fn refuse_data_loss(guards: &[Guarded], allowed: &[String], out_dir: &str) -> Result<(), Error> {
+    let refused: Vec<String> = guards
+        .iter()
+        .filter(|g| g.production)
+        .flat_map(|g| {
+            g.guard
+                .destructive()
+                .filter(|f| !allowed.contains(&f.address))
+                .map(move |f| format!("  {out_dir}/{}: {f}", g.root))
+        })
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "refusing to write: the change destroys data in production (nothing was written)\n{}\n  = help: to keep the data, undo the change in the environment file; to replace it on purpose, take a snapshot or backup first and rerun with `--allow-replace ADDRESS` for each address above",
+        refused.join("\n")
+    )))
 }
 
 fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Write) -> Result<Vec<String>, Error> {

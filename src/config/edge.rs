@@ -49,6 +49,9 @@ pub struct AlbSettings {
     pub access_log_retention_days: u32,
     /// Target group health check of the backend tasks.
     pub health_check: HealthCheckSettings,
+    /// IPv4 CIDRs that may also reach the load balancer over HTTPS directly when only
+    /// CloudFront may (`cdn.api = true`), e.g. an office or an uptime checker.
+    pub extra_ingress_cidrs: Vec<String>,
 }
 
 impl Default for AlbSettings {
@@ -60,6 +63,7 @@ impl Default for AlbSettings {
             deregistration_delay: 30,
             access_log_retention_days: 90,
             health_check: HealthCheckSettings::default(),
+            extra_ingress_cidrs: Vec::new(),
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct ServiceSettings {
     pub environment: BTreeMap<String, String>,
     /// Images the ECR lifecycle policy keeps; older ones expire.
     pub ecr_keep_images: u32,
+    /// ARNs of IAM managed policies attached to the task role as they are, for permissions
+    /// the model does not have (e.g. `arn:aws:iam::123456789012:policy/backend-sqs`).
+    pub task_policy_arns: Vec<String>,
     /// Target tracking of the task count.
     pub autoscaling: AutoscalingSettings,
     /// Scale to zero at night (the `night-scale-down` preset switches it on).
@@ -57,6 +60,7 @@ impl Default for ServiceSettings {
             image_tag: "latest".into(),
             environment: BTreeMap::from([("RUST_LOG".to_string(), "info".to_string())]),
             ecr_keep_images: 30,
+            task_policy_arns: Vec::new(),
             autoscaling: AutoscalingSettings::default(),
             night_scale_down: NightScaleDown::default(),
         }

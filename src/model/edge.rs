@@ -31,6 +31,9 @@ pub struct Alb {
     pub deregistration_delay: u32,
     pub access_log_retention_days: u32,
     pub health_check: HealthCheck,
+    /// CIDRs that may reach the load balancer over HTTPS besides CloudFront (an escape
+    /// hatch; only with `cdn.api`).
+    pub extra_ingress_cidrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +285,30 @@ impl Alb {
                 None,
             );
         }
+        for (index, cidr) in raw.extra_ingress_cidrs.iter().enumerate() {
+            let at = path("alb.extra_ingress_cidrs").index(index);
+            match cidr.parse::<ipnet::Ipv4Net>() {
+                Err(_) => checks.error(
+                    &at,
+                    format!("`{at}` must be an IPv4 CIDR such as \"203.0.113.0/24\", found \"{cidr}\""),
+                    None,
+                ),
+                Ok(net) if net.trunc() != net => checks.error(
+                    &at,
+                    format!("`{at}` ({cidr}) is not at its network address"),
+                    Some(format!("use \"{}\"", net.trunc())),
+                ),
+                Ok(_) if raw.extra_ingress_cidrs[..index].contains(cidr) => {
+                    checks.error(&at, format!("`{at}` repeats \"{cidr}\""), None)
+                }
+                Ok(_) if !settings.cdn.api => checks.error(
+                    &at,
+                    format!("`{at}` has no effect: without `cdn.api` the load balancer accepts HTTPS from anywhere"),
+                    Some("remove it, or set `cdn.api = true` so that only CloudFront and these CIDRs reach the load balancer".to_string()),
+                ),
+                Ok(_) => {}
+            }
+        }
         in_range(checks, "alb.health_check.healthy_threshold", health.healthy_threshold, 2, 10, "checks");
         in_range(checks, "alb.health_check.unhealthy_threshold", health.unhealthy_threshold, 2, 10, "checks");
         Alb {
@@ -291,6 +318,7 @@ impl Alb {
             deregistration_delay: raw.deregistration_delay,
             access_log_retention_days: raw.access_log_retention_days,
             health_check,
+            extra_ingress_cidrs: raw.extra_ingress_cidrs.clone(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct Service {
     pub image_tag: String,
     pub environment: BTreeMap<String, String>,
     pub ecr_keep_images: u32,
+    /// IAM managed policies attached to the task role as they are (an escape hatch).
+    pub task_policy_arns: Vec<String>,
     pub autoscaling: Autoscaling,
     pub night_scale_down: Option<NightSchedule>,
 }
@@ -136,6 +138,21 @@ impl Service {
                 );
             }
         }
+        for (index, arn) in raw.task_policy_arns.iter().enumerate() {
+            if !valid_policy_arn(arn) {
+                checks.error(
+                    &path("service.task_policy_arns").index(index),
+                    format!("`service.task_policy_arns[{index}]` must be the ARN of an IAM managed policy, found \"{arn}\""),
+                    Some("e.g. \"arn:aws:iam::123456789012:policy/backend-sqs\" or \"arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess\"".to_string()),
+                );
+            } else if raw.task_policy_arns[..index].contains(arn) {
+                checks.error(
+                    &path("service.task_policy_arns").index(index),
+                    format!("`service.task_policy_arns[{index}]` repeats \"{arn}\""),
+                    None,
+                );
+            }
+        }
         in_range(checks, "service.ecr_keep_images", raw.ecr_keep_images, 1, 1000, "images");
         in_range(checks, "service.health_check_grace_period", raw.health_check_grace_period, 0, 7200, "seconds");
 
@@ -194,6 +211,7 @@ impl Service {
             image_tag: raw.image_tag.clone(),
             environment: raw.environment.clone(),
             ecr_keep_images: raw.ecr_keep_images,
+            task_policy_arns: raw.task_policy_arns.clone(),
             autoscaling: Autoscaling {
                 cpu_target: scaling.cpu_target,
                 memory_target: scaling.memory_target,
@@ -239,6 +257,22 @@ fn valid_timezone(zone: &str) -> bool {
         && area.chars().all(|c| c.is_ascii_alphabetic())
         && !rest.is_empty()
         && rest.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c)))
+}
+
+/// `arn:<partition>:iam::<account or aws>:policy/<path and name>`, as IAM names managed
+/// policies.
+fn valid_policy_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_word, partition, service, region, account, resource] = parts.as_slice() else { return false };
+    let name = resource.strip_prefix("policy/").unwrap_or_default();
+    *arn_word == "arn"
+        && matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
+        && *service == "iam"
+        && region.is_empty()
+        && (*account == "aws" || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())))
+        && !name.is_empty()
+        && !name.ends_with('/')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
 }
 
 #[cfg(test)]

@@ -621,3 +621,42 @@ fn aws_backup_keeps_clear_of_the_rds_backup_and_maintenance_windows() {
         .is_ok()
     );
 }
+
+#[test]
+fn task_policy_arns_must_be_distinct_iam_managed_policies() {
+    assert!(
+        dev_errors(
+            "[service]\ntask_policy_arns = [\"arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess\", \"arn:aws:iam::123456789012:policy/team/backend-sqs\"]\n"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        dev_errors(
+            "[service]\ntask_policy_arns = [\"arn:aws:s3:::bucket\", \"arn:aws:iam::12345:policy/x\", \"arn:aws:iam::aws:policy/A\", \"arn:aws:iam::aws:policy/A\"]\n"
+        ),
+        [
+            "`service.task_policy_arns[0]` must be the ARN of an IAM managed policy, found \"arn:aws:s3:::bucket\"",
+            "`service.task_policy_arns[1]` must be the ARN of an IAM managed policy, found \"arn:aws:iam::12345:policy/x\"",
+            "`service.task_policy_arns[3]` repeats \"arn:aws:iam::aws:policy/A\"",
+        ]
+    );
+}
+
+#[test]
+fn extra_alb_ingress_cidrs_must_be_networks_and_need_cloudfront_in_front() {
+    assert!(dev_errors("[cdn]\napi = true\n[alb]\nextra_ingress_cidrs = [\"203.0.113.0/24\"]\n").is_empty());
+    assert_eq!(
+        dev_errors(
+            "[cdn]\napi = true\n[alb]\nextra_ingress_cidrs = [\"office\", \"203.0.113.1/24\", \"198.51.100.0/24\", \"198.51.100.0/24\"]\n"
+        ),
+        [
+            "`alb.extra_ingress_cidrs[0]` must be an IPv4 CIDR such as \"203.0.113.0/24\", found \"office\"",
+            "`alb.extra_ingress_cidrs[1]` (203.0.113.1/24) is not at its network address",
+            "`alb.extra_ingress_cidrs[3]` repeats \"198.51.100.0/24\"",
+        ]
+    );
+    assert_eq!(
+        dev_errors("[alb]\nextra_ingress_cidrs = [\"203.0.113.0/24\"]\n"),
+        ["`alb.extra_ingress_cidrs[0]` has no effect: without `cdn.api` the load balancer accepts HTTPS from anywhere"]
+    );
+}

@@ -11,6 +11,8 @@
 //! marker that the directory belongs to infragen: writing into an existing directory
 //! without one needs `--force`.
 
+mod additions;
+mod guard;
 mod manifest;
 mod review;
 
@@ -19,6 +21,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use additions::{StaleReference, stale_references};
+pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
 pub use manifest::{MANIFEST_FILE, Manifest};
 pub use review::Review;
 
@@ -138,6 +142,30 @@ impl Plan {
         self.files.iter().filter(move |(path, c)| **c == change && root_of(path) == root).map(|(path, _)| path.as_str())
     }
 
+    /// The `.tf` files of one root before writing (what is on disk) and after, each as
+    /// (path, text): what the review and the guard compare.
+    pub fn sides<'a>(&'a self, root: &str) -> (Files<'a>, Files<'a>) {
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        for (path, change) in &self.files {
+            if root_of(path) != root || !path.ends_with(".tf") {
+                continue;
+            }
+            let rendered = self.rendered.get(path);
+            let current = match change {
+                FileChange::Unchanged => rendered,
+                FileChange::Added => None,
+                FileChange::Changed | FileChange::Removed => self.current.get(path),
+            };
+            if let Some(text) = current {
+                before.push((path.as_str(), text.as_str()));
+            }
+            if let (Some(text), false) = (rendered, *change == FileChange::Removed) {
+                after.push((path.as_str(), text.as_str()));
+            }
+        }
+        (before, after)
+    }
+
     /// A unified diff of every file that would change, as `git diff` shows it.
     pub fn unified_diff(&self, out: &Path) -> String {
         let mut text = String::new();
@@ -223,6 +251,9 @@ impl Plan {
         Ok(())
     }
 }
+
+/// Files as (path, text).
+pub type Files<'a> = Vec<(&'a str, &'a str)>;
 
 const STAGING_PREFIX: &str = ".infragen-staging-";
 

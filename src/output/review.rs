@@ -7,7 +7,7 @@ use std::fmt;
 
 use ::hcl::{Block, Body};
 
-use super::{FileChange, Plan, root_of};
+use super::Plan;
 
 /// Resource and module changes of one root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,23 +24,12 @@ impl Review {
     pub fn of(plan: &Plan, root: &str) -> Review {
         let mut before = Resources::default();
         let mut after = Resources::default();
-        for (path, change) in &plan.files {
-            if root_of(path) != root || !path.ends_with(".tf") {
-                continue;
-            }
-            let rendered = plan.rendered.get(path);
-            let current = match change {
-                FileChange::Unchanged => rendered,
-                FileChange::Added => None,
-                FileChange::Changed | FileChange::Removed => plan.current.get(path),
-            };
-            let module = module_of(root, path);
-            if let Some(text) = current {
-                before.read(&module, text);
-            }
-            if let (Some(text), false) = (rendered, *change == FileChange::Removed) {
-                after.read(&module, text);
-            }
+        let (old_files, new_files) = plan.sides(root);
+        for (path, text) in old_files {
+            before.read(&module_of(root, path), text);
+        }
+        for (path, text) in new_files {
+            after.read(&module_of(root, path), text);
         }
         let mut review = Review::default();
         for module in after.modules.iter().filter(|m| !before.modules.contains(*m)) {
@@ -119,7 +108,7 @@ fn resource_blocks(body: &Body) -> impl Iterator<Item = &Block> {
 }
 
 /// The module a generated file belongs to (`None` for the root's own files).
-fn module_of(root: &str, path: &str) -> Option<String> {
+pub(super) fn module_of(root: &str, path: &str) -> Option<String> {
     path.strip_prefix(&format!("{root}/modules/")).and_then(|rest| rest.split('/').next()).map(str::to_string)
 }
 

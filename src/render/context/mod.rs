@@ -90,6 +90,8 @@ pub struct EnvironmentContext {
     /// The environment file, e.g. `environments/dev.toml`.
     pub source: String,
     pub production: bool,
+    /// `prevent_destroy` on the resources that hold data (modules/common/lifecycle.tf.j2).
+    pub data_protection: DataProtection,
     pub tier: &'static str,
     pub presets_summary: String,
     pub default_tags: BTreeMap<String, String>,
@@ -113,6 +115,14 @@ pub struct EnvironmentContext {
     /// The architecture as a Mermaid flowchart, for the README: a preset switch changes
     /// the picture in the same pull request.
     pub diagram: String,
+}
+
+/// Which resources holding data get `prevent_destroy = true`: all of them in production,
+/// except the addresses `gen --allow-replace` names for one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataProtection {
+    pub enabled: bool,
+    pub replace_allowed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,6 +325,7 @@ impl EnvironmentContext {
             account_id: arch.account_id.clone(),
             source: arch.source_name.clone(),
             production: arch.stage == Stage::Production,
+            data_protection: DataProtection { enabled: arch.stage == Stage::Production, replace_allowed: Vec::new() },
             tier: arch.tier.name(),
             presets_summary,
             default_tags,

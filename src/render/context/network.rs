@@ -27,6 +27,9 @@ pub struct NetworkContext {
     pub flow_log_traffic_type: &'static str,
     /// The load balancer takes traffic from CloudFront only.
     pub api_cdn: bool,
+    /// CIDRs that may reach the load balancer over HTTPS besides CloudFront
+    /// (`alb.extra_ingress_cidrs`).
+    pub alb_extra_ingress_cidrs: Vec<String>,
     pub has_cache: bool,
     pub cache_in_database_subnets: bool,
     pub cache_port: u16,
@@ -68,6 +71,7 @@ impl NetworkContext {
             database_port: DATABASE_PORT,
             flow_log_traffic_type: network.flow_log_traffic.terraform_value(),
             api_cdn: arch.cdn.api,
+            alb_extra_ingress_cidrs: arch.alb.extra_ingress_cidrs.clone(),
             has_cache: arch.cache.is_some(),
             cache_in_database_subnets: arch.cache.as_ref().is_some_and(|c| c.subnets == CacheSubnets::Database),
             cache_port: CACHE_PORT,

@@ -25,6 +25,8 @@ pub struct EcsContext {
     pub image_tag: String,
     pub environment: BTreeMap<String, String>,
     pub ecr_keep_images: u32,
+    /// IAM managed policies attached to the task role as they are (`service.task_policy_arns`).
+    pub task_policy_arns: Vec<String>,
     pub cpu_target: u32,
     pub memory_target: u32,
     pub requests_per_target: u32,
@@ -71,6 +73,7 @@ impl EcsContext {
             image_tag: service.image_tag.clone(),
             environment: service.environment.clone(),
             ecr_keep_images: service.ecr_keep_images,
+            task_policy_arns: service.task_policy_arns.clone(),
             cpu_target: scaling.cpu_target,
             memory_target: scaling.memory_target,
             requests_per_target: scaling.requests_per_target,

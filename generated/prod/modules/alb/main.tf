@@ -98,6 +98,10 @@ resource "aws_s3_bucket" "access_logs" {
   #checkov:skip=CKV2_AWS_62:Nothing consumes events of the access-log bucket.
   bucket        = "${var.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
   force_destroy = var.force_destroy_logs
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_versioning" "access_logs" {

@@ -12,6 +12,10 @@ resource "aws_backup_vault" "this" {
   name          = var.name
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_backup_plan" "this" {
@@ -162,6 +166,10 @@ resource "aws_kms_key" "copy" {
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_in_days
   policy                  = data.aws_iam_policy_document.copy_key.json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "copy" {
@@ -177,4 +185,8 @@ resource "aws_backup_vault" "copy" {
   name          = "${var.name}-copy"
   kms_key_arn   = aws_kms_key.copy.arn
   force_destroy = var.force_destroy
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }

@@ -49,6 +49,10 @@ resource "aws_cloudwatch_log_group" "slow_log" {
   name              = "/aws/elasticache/${var.name}/slow-log"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_elasticache_replication_group" "this" {
@@ -82,5 +86,9 @@ resource "aws_elasticache_replication_group" "this" {
     destination_type = "cloudwatch-logs"
     log_format       = "json"
     log_type         = "slow-log"
+  }
+
+  lifecycle {
+    prevent_destroy = true
   }
 }

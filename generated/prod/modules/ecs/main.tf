@@ -39,6 +39,10 @@ resource "aws_ecr_repository" "backend" {
     encryption_type = "KMS"
     kms_key         = var.data_kms_key_arn
   }
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_ecr_lifecycle_policy" "backend" {
@@ -86,6 +90,10 @@ resource "aws_cloudwatch_log_group" "backend" {
   name              = "/ecs/${var.name}/backend"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 ################################################################################

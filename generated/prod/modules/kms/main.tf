@@ -89,6 +89,10 @@ resource "aws_kms_key" "logs" {
   enable_key_rotation     = true
   deletion_window_in_days = var.deletion_window_in_days
   policy                  = data.aws_iam_policy_document.logs.json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "logs" {
@@ -163,6 +167,10 @@ resource "aws_kms_key" "data" {
   enable_key_rotation     = true
   deletion_window_in_days = var.deletion_window_in_days
   policy                  = data.aws_iam_policy_document.data.json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "data" {
@@ -217,6 +225,10 @@ resource "aws_kms_key" "alarms" {
   enable_key_rotation     = true
   deletion_window_in_days = var.deletion_window_in_days
   policy                  = data.aws_iam_policy_document.alarms.json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "alarms" {

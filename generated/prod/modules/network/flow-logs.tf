@@ -10,6 +10,10 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = "/aws/vpc-flow-logs/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_flow_log" "this" {

@@ -11,6 +11,10 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/rds/instance/${var.identifier}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 ################################################################################
@@ -156,4 +160,8 @@ resource "aws_db_instance" "this" {
   enabled_cloudwatch_logs_exports = var.log_exports
 
   depends_on = [aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }

@@ -162,6 +162,10 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = "aws-waf-logs-${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 data "aws_iam_policy_document" "log_delivery" {

@@ -1,0 +1,101 @@
+//! Stable addresses: the resource addresses of every shipped environment and of every
+//! variant `.ci/verify-variants` checks are pinned. A change of an address destroys the
+//! resource and creates another on the next apply, unless infragen also writes a `moved`
+//! block for it (`data/moved.toml`, see CHANGELOG.md).
+//!
+//! After an intended change: add the rename to `data/moved.toml`, then accept the new
+//! list with `INSTA_UPDATE=always cargo test --test addresses`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use infragen::config::Overrides;
+use infragen::render::{Renderer, moved};
+use infragen::workspace::Workspace;
+
+/// The variants of `.ci/verify-variants` (name, environment, flags), read from the script
+/// so that the list lives in one place.
+fn variants() -> Vec<(String, String, Overrides)> {
+    let script = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/verify-variants"))
+        .expect(".ci/verify-variants");
+    let mut variants = vec![
+        ("dev".to_string(), "dev".to_string(), Overrides::default()),
+        ("prod".to_string(), "prod".to_string(), Overrides::default()),
+    ];
+    for line in script.lines() {
+        let line = line.trim();
+        let Some(entry) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) else { continue };
+        let mut fields = entry.splitn(3, '|');
+        let (Some(name), Some(env), Some(flags)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        let flags = flags.replace("\\\"", "\"");
+        let words: Vec<&str> = flags.split_whitespace().collect();
+        let mut overrides = Overrides::default();
+        for pair in words.chunks(2) {
+            match pair {
+                ["--preset", value] => overrides.enable_presets.push(value.to_string()),
+                ["--without-preset", value] => overrides.disable_presets.push(value.to_string()),
+                ["--set", value] => overrides.set.push(value.to_string()),
+                other => panic!(".ci/verify-variants: {name}: flags this test does not know: {other:?}"),
+            }
+        }
+        variants.push((name.to_string(), env.to_string(), overrides));
+    }
+    assert!(variants.len() > 10, "the variants of .ci/verify-variants were not found");
+    variants
+}
+
+/// Every variant's addresses, one `variant address` per line.
+fn rendered_addresses() -> String {
+    let workspace = Workspace::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let renderer = Renderer::new().expect("templates");
+    let mut text = String::new();
+    for (name, env, overrides) in variants() {
+        let environment = workspace.load(&env, &overrides).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for address in renderer.environment(&environment.architecture).expect("renders").addresses() {
+            text.push_str(&format!("{name} {address}\n"));
+        }
+        if name == "prod" {
+            for address in renderer.bootstrap(&environment.architecture).expect("renders").addresses() {
+                text.push_str(&format!("bootstrap {address}\n"));
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn addresses_are_pinned() {
+    insta::assert_snapshot!("addresses", rendered_addresses());
+}
+
+/// An address that disappears from a variant needs a `moved` entry whose new address the
+/// variant has; otherwise the next apply destroys the resource.
+#[test]
+fn a_pinned_address_that_disappears_has_a_moved_block() {
+    let pinned = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/addresses__addresses.snap"),
+    )
+    .expect("the pinned addresses");
+    let now: BTreeSet<String> = rendered_addresses().lines().map(str::to_string).collect();
+    let mut missing = Vec::new();
+    // The snapshot is a `---` fenced header, then the list.
+    let list = pinned.splitn(3, "---\n").nth(2).expect("an insta snapshot");
+    for line in list.lines() {
+        let Some((variant, address)) = line.split_once(' ') else { continue };
+        if now.contains(line) {
+            continue;
+        }
+        let moved = moved::all().iter().any(|m| {
+            (address == m.from || address.starts_with(&format!("{}.", m.from)))
+                && now.iter().any(|l| l.starts_with(&format!("{variant} {}", m.to)))
+        });
+        if !moved {
+            missing.push(line.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "these addresses disappeared without a moved block (add them to data/moved.toml):\n{}",
+        missing.join("\n")
+    );
+}
