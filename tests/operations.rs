@@ -266,3 +266,27 @@ fn aws_backup_runs_clear_of_the_database_backup_and_maintenance_windows() {
         );
     }
 }
+
+#[test]
+fn certificate_validation_records_hold_what_acm_returns_and_nothing_made_up() {
+    for root in ["dev", "prod"] {
+        let text_of = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("modules/dns/main.tf"),
+        )
+        .expect("dns main.tf");
+        assert!(!text_of.contains("try("), "{root}: no fallback values");
+        let record = resource(root, "dns", "aws_route53_record", "certificate_validation");
+        assert_eq!(text(&attribute(record.body(), "for_each").expect("for_each")), "local.validation_options");
+        assert_eq!(text(&attribute(record.body(), "name").expect("name")), "each.value.resource_record_name");
+        assert_eq!(
+            attribute(record.body(), "records"),
+            Some(Expression::Array(vec![
+                hcl::expr::Traversal::builder(hcl::expr::Variable::unchecked("each"))
+                    .attr("value")
+                    .attr("resource_record_value")
+                    .build()
+                    .into()
+            ]))
+        );
+    }
+}

@@ -133,26 +133,25 @@ resource "aws_acm_certificate" "frontend" {
   }
 }
 
-locals {
-  # ACM always returns an option for the name; the fallbacks only serve plans against a
-  # mocked provider, which returns none.
-  validation = one(aws_acm_certificate.frontend.domain_validation_options)
-}
-
+# The record ACM asks for, as ACM returns it: the provider lists the certificate's name in
+# domain_validation_options when planning, so the key is known before the certificate
+# exists, and no value is made up.
 resource "aws_route53_record" "certificate_validation" {
+  for_each = { for option in aws_acm_certificate.frontend.domain_validation_options : option.domain_name => option }
+
   zone_id         = var.zone_id
   allow_overwrite = true
   ttl             = 60
-  name            = try(local.validation.resource_record_name, "_validation.${var.domain_name}")
-  type            = try(local.validation.resource_record_type, "CNAME")
-  records         = [try(local.validation.resource_record_value, "_validation.acm-validations.aws.")]
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
 }
 
 resource "aws_acm_certificate_validation" "frontend" {
   provider = aws.us_east_1
 
   certificate_arn         = aws_acm_certificate.frontend.arn
-  validation_record_fqdns = [aws_route53_record.certificate_validation.fqdn]
+  validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
 }
 
 resource "aws_amplify_domain_association" "this" {

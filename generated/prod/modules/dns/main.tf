@@ -30,34 +30,30 @@ resource "aws_acm_certificate" "api" {
 }
 
 locals {
-  # The names each certificate covers. ACM asks for one CNAME per name, the same one for
-  # a name in several certificates of an account, so each record is created once.
-  api_certificate_names = [
-    var.api_domain_name,
-  ]
-
-  # Keyed by the names, which are known when planning, so the records' addresses are too.
+  # One validation record per name. ACM asks for the same CNAME for a name in several
+  # certificates of an account, so a name the certificates share gets one record. The
+  # provider lists every name of a certificate in domain_validation_options already when
+  # planning (from domain_name and subject_alternative_names), so the records' keys, and
+  # addresses, are known before the certificates exist; the record values come from ACM.
   validation_options = merge(
     { for option in aws_acm_certificate.api.domain_validation_options : option.domain_name => option },
   )
 }
 
 resource "aws_route53_record" "certificate_validation" {
-  for_each = toset(concat(local.api_certificate_names))
+  for_each = local.validation_options
 
   zone_id         = local.zone_id
   allow_overwrite = true
   ttl             = 60
-  # ACM always returns an option for each name of a certificate; the fallbacks only
-  # serve plans against a mocked provider, which returns none.
-  name    = try(local.validation_options[each.key].resource_record_name, "_validation.${each.key}")
-  type    = try(local.validation_options[each.key].resource_record_type, "CNAME")
-  records = [try(local.validation_options[each.key].resource_record_value, "_validation.acm-validations.aws.")]
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
 }
 
 resource "aws_acm_certificate_validation" "api" {
   certificate_arn         = aws_acm_certificate.api.arn
-  validation_record_fqdns = [for name in local.api_certificate_names : aws_route53_record.certificate_validation[name].fqdn]
+  validation_record_fqdns = [for option in aws_acm_certificate.api.domain_validation_options : aws_route53_record.certificate_validation[option.domain_name].fqdn]
 }
 
 ################################################################################
