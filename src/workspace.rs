@@ -93,6 +93,13 @@ impl Workspace {
             Some(n) => n.to_string_lossy().into_owned(),
             None => canonical_dir_name(&self.dir),
         };
+        // The name is written into every generated file's header (an HCL comment, a Markdown
+        // comment): only characters that mean nothing there pass, and no `--`.
+        let mut dir_name: String =
+            dir_name.chars().map(|c| if c.is_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+        while dir_name.contains("--") {
+            dir_name = dir_name.replace("--", "-_");
+        }
         if dir_name.is_empty() { format!("{name}.toml") } else { format!("{dir_name}/{name}.toml") }
     }
 

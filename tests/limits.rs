@@ -138,3 +138,41 @@ fn odd_selections_are_usage_errors() {
     let (status, _, stderr) = run_bounded(&test, &["gen", "--env", "../dev"], LIMIT);
     assert_eq!(status, 2, "{stderr}");
 }
+
+#[test]
+fn hostile_strings_never_reach_the_generated_files_raw() {
+    let test = Test::with_shipped_environments();
+    let dev = test.read("environments/dev.toml");
+    for repository in [
+        "https://github.com/acme/web\\\"",
+        "https://github.com/acme/${file(\\\"/etc/passwd\\\")}",
+        "https://github.com/acme/web\\\\",
+    ] {
+        let line = format!("repository = \"{repository}\"");
+        test.write("environments/dev.toml", &dev.replace("repository = \"https://github.com/acme/web\"", &line));
+        let (status, _, stderr) = run_bounded(&test, &["gen", "--env", "dev"], LIMIT);
+        assert_eq!(status, 2, "{line}: {stderr}");
+        assert!(stderr.contains("`frontend.repository` must be the HTTPS URL of a Git repository"), "{stderr}");
+    }
+    test.write("environments/dev.toml", &dev);
+
+    // A directory name with a newline and a comment terminator stays inside the headers.
+    let hostile = "envs\nlocals { injected = 1 }\n-->";
+    std::fs::create_dir(test.path().join(hostile)).expect("mkdir");
+    for name in ["dev", "prod"] {
+        std::fs::copy(
+            test.path().join(format!("environments/{name}.toml")),
+            test.path().join(hostile).join(format!("{name}.toml")),
+        )
+        .expect("copy");
+    }
+    let (status, _, stderr) = run_bounded(&test, &["gen", "--all", "--environments", hostile, "--out", "out"], LIMIT);
+    assert_eq!(status, 0, "{stderr}");
+    for file in ["out/dev/main.tf", "out/dev/modules/network/main.tf", "out/bootstrap/main.tf"] {
+        let text = test.read(file);
+        assert!(text.lines().filter(|l| l.contains("injected")).all(|l| l.starts_with("# ")), "{file}: {text}");
+        hcl::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    let readme = test.read("out/dev/README.md");
+    assert_eq!(readme.lines().next().map(|l| l.matches("-->").count()), Some(1), "{readme}");
+}

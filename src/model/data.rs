@@ -413,13 +413,15 @@ impl Frontend {
     pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> Frontend {
         let raw = &settings.frontend;
         let host = raw.repository.strip_prefix("https://").and_then(|rest| rest.split('/').next()).unwrap_or_default();
-        if host.is_empty() || names::check_domain_name(host).is_err() || raw.repository.chars().any(char::is_whitespace)
-        {
+        // Characters a URL needs and nothing that could mean something where the URL is
+        // written (a quote, a backslash, `${`, markup, a control character).
+        let url_safe = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#@!&+,;=%".contains(c);
+        if host.is_empty() || names::check_domain_name(host).is_err() || !raw.repository.chars().all(url_safe) {
             checks.error(
                 &path("frontend.repository"),
                 format!(
                     "`frontend.repository` must be the HTTPS URL of a Git repository, found \"{}\"",
-                    raw.repository
+                    raw.repository.escape_debug()
                 ),
                 Some("for example \"https://github.com/acme/web\"".to_string()),
             );
