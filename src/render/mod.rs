@@ -196,6 +196,8 @@ fn finish(path: &str, header: &str, text: &str) -> Result<String, RenderError> {
             .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
         ::hcl::parse(&formatted).map_err(|e| RenderError::Parse { file: path.to_string(), message: e.to_string() })?;
         Ok(formatted)
+    } else if path.ends_with(".sh") {
+        Ok(tidy_text(&format!("#!/usr/bin/env bash\n# {header}\n\n{text}")))
     } else {
         Ok(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
     }
