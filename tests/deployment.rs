@@ -272,3 +272,64 @@ fn the_database_never_logs_statement_text() {
         assert_eq!(attribute(instance, "iam_database_authentication_enabled"), &Expression::Bool(true), "{root}");
     }
 }
+
+#[test]
+fn the_deploy_script_runs_one_off_tasks_and_fails_on_their_exit_code() {
+    for root in ["dev", "prod"] {
+        let files = committed(root);
+        let script = files.get("deploy.sh").expect("deploy.sh is generated");
+        assert!(script.starts_with("#!/usr/bin/env bash\n"), "{root}");
+        assert!(script.contains("set -euo pipefail"), "{root}");
+        for needed in [
+            "aws ecs run-task",
+            "aws ecs wait tasks-stopped",
+            "containers[0].exitCode",
+            "if [[ $code != 0 ]]",
+            "aws ssm put-parameter",
+            "-target=module.ecs.aws_ecs_task_definition.migrate",
+            "output db_setup_task_definition_arn",
+            "output migrate_task_definition_arn",
+            "output run_task_network_configuration",
+        ] {
+            assert!(script.contains(needed), "{root}: deploy.sh lacks {needed}");
+        }
+        // Every output the script reads exists in the root.
+        let outputs = parse(&files, "outputs.tf");
+        for line in script.lines() {
+            for part in line.split("$(output ").skip(1) {
+                let name = part.split(')').next().expect("a name");
+                assert!(find(&outputs, "output", &[name]).is_some(), "{root}: deploy.sh reads a missing output {name}");
+            }
+        }
+        if let Ok(status) = std::process::Command::new("bash")
+            .arg("-n")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("deploy.sh"))
+            .status()
+        {
+            assert!(status.success(), "{root}: deploy.sh is valid bash");
+        }
+    }
+}
+
+#[test]
+fn the_readme_lists_the_steps_in_order_with_a_place_for_the_frontend() {
+    for root in ["dev", "prod"] {
+        let files = committed(root);
+        let readme = files.get("README.md").expect("README");
+        let steps = [
+            "**Bootstrap**",
+            "**First apply**",
+            "**Database role**",
+            "**First image**",
+            "**Migrations**",
+            "**Rollout**",
+            "### Frontend",
+        ];
+        let positions: Vec<usize> =
+            steps.iter().map(|s| readme.find(s).unwrap_or_else(|| panic!("{root}: README lacks {s}"))).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{root}: the steps are in order: {positions:?}");
+        for command in ["deploy.sh setup-database", "deploy.sh push", "deploy.sh migrate", "deploy.sh rollout"] {
+            assert!(readme.contains(command), "{root}: {command}");
+        }
+    }
+}
