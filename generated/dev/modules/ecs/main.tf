@@ -113,10 +113,11 @@ resource "aws_ecr_pull_through_cache_rule" "ecr_public" {
 }
 
 # Created here rather than by ECR on the first pull, so that it is encrypted with the
-# data key, scanned, and removed by terraform destroy.
+# data key, scanned, and removed by terraform destroy. It may exist before the rule: the
+# rule is needed only when the setup task first pulls.
 resource "aws_ecr_repository" "postgres_client" {
   #checkov:skip=CKV_AWS_51:A pull-through cache mirrors the upstream tags, which move when the upstream image is rebuilt.
-  name                 = "${aws_ecr_pull_through_cache_rule.ecr_public.ecr_repository_prefix}/docker/library/postgres"
+  name                 = "${var.pull_through_cache_prefix}/docker/library/postgres"
   image_tag_mutability = "MUTABLE"
   force_delete         = true
 
