@@ -100,10 +100,9 @@ module "rds" {
   max_allocated_storage  = 100
   multi_az               = false
 
-  db_name            = "app"
-  username           = "app"
-  iam_authentication = true
-  port               = 5432
+  db_name  = "app"
+  username = "app"
+  port     = 5432
 
   db_subnet_group_name = module.network.db_subnet_group_name
   security_group_id    = module.network.database_security_group_id
@@ -117,7 +116,6 @@ module "rds" {
 
   performance_insights = false
   monitoring_interval  = 0
-  slow_query_ms        = 1000
   log_exports          = ["postgresql", "upgrade"]
   log_retention_days   = 7
   logs_kms_key_arn     = module.kms.logs_key_arn
@@ -139,10 +137,25 @@ module "ecs" {
   memory           = 512
   cpu_architecture = "X86_64"
   port             = 8000
-  image_tag        = var.backend_image_tag
   environment = {
     RUST_LOG = "info"
   }
+  no_image_tag    = "none"
+  migrate_command = ["/app/backend", "migrate"]
+
+  pull_through_cache_prefix = "acme-dev-pub"
+  postgres_client_tag       = "17-alpine"
+  db_setup_statements = [
+    "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'backend') THEN CREATE ROLE \"backend\" LOGIN; END IF; END$$",
+    "ALTER ROLE \"backend\" WITH LOGIN PASSWORD NULL",
+    "GRANT rds_iam TO \"backend\"",
+    "GRANT CONNECT ON DATABASE \"app\" TO \"backend\"",
+    "CREATE SCHEMA IF NOT EXISTS \"backend\"",
+    "GRANT USAGE, CREATE ON SCHEMA \"backend\" TO \"backend\"",
+  ]
+
+  deployment_alarm_5xx_per_minute = 10
+  deployment_alarm_datapoints     = 2
 
   desired_count             = 1
   min_count                 = 1
@@ -165,7 +178,7 @@ module "ecs" {
   database_host        = module.rds.address
   database_port        = module.rds.port
   database_name        = module.rds.db_name
-  database_username    = module.rds.username
+  database_username    = "backend"
   database_resource_id = module.rds.resource_id
   database_secret_arns = module.rds.master_user_secret_arns
 

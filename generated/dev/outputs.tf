@@ -30,6 +30,39 @@ output "ecs_service_name" {
   value       = module.ecs.service_name
 }
 
+output "backend_image_tag" {
+  description = "Image tag the backend service runs (\"none\" before the first deployment)."
+  value       = module.ecs.deployed_image_tag
+}
+
+output "backend_image_tag_parameter" {
+  description = "SSM parameter deploy.sh writes the service's image tag to."
+  value       = module.ecs.image_tag_parameter
+}
+
+output "migrate_image_tag_parameter" {
+  description = "SSM parameter deploy.sh writes the migration task's image tag to."
+  value       = module.ecs.migrate_image_tag_parameter
+}
+
+output "db_setup_task_definition_arn" {
+  description = "Task definition of the one-off database setup task."
+  value       = module.ecs.db_setup_task_definition_arn
+}
+
+output "migrate_task_definition_arn" {
+  description = "Task definition of the one-off migration task (empty without a migration command)."
+  value       = module.ecs.migrate_task_definition_arn
+}
+
+# The network configuration of the one-off tasks, in the form aws ecs run-task takes: the
+# backend's private subnets and security group, which reach the database and every
+# endpoint the tasks need.
+output "run_task_network_configuration" {
+  description = "--network-configuration of aws ecs run-task for the one-off tasks."
+  value       = "awsvpcConfiguration={subnets=[${join(",", module.network.private_subnet_ids)}],securityGroups=[${module.network.backend_security_group_id}],assignPublicIp=DISABLED}"
+}
+
 output "database_address" {
   description = "Host name of the database (reachable from the private subnets only)."
   value       = module.rds.address

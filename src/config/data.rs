@@ -23,7 +23,8 @@ pub struct DatabaseSettings {
     pub multi_az: bool,
     /// Name of the database the backend uses.
     pub name: String,
-    /// Master user name; RDS keeps its password in Secrets Manager.
+    /// Master user name; RDS keeps its password in Secrets Manager, and only the one-off
+    /// database setup task reads it.
     pub username: String,
     /// Days of automated backups and point-in-time recovery, 1 to 35.
     pub backup_retention_days: u32,
@@ -40,10 +41,10 @@ pub struct DatabaseSettings {
     pub performance_insights: bool,
     /// Enhanced monitoring interval in seconds: 0 (off), 1, 5, 10, 15, 30 or 60.
     pub enhanced_monitoring_interval: u32,
-    /// IAM database authentication: the backend's task role may connect as `username`.
-    pub iam_authentication: bool,
-    /// Statements slower than this many milliseconds are logged (`log_min_duration_statement`).
-    pub slow_query_ms: u32,
+    /// The backend's own PostgreSQL role (not the master user): it logs in with IAM
+    /// database authentication, without a password, and may use `name` and a schema of
+    /// its own name. The database setup task creates it.
+    pub app_username: String,
 }
 
 impl Default for DatabaseSettings {
@@ -64,8 +65,7 @@ impl Default for DatabaseSettings {
             skip_final_snapshot: false,
             performance_insights: true,
             enhanced_monitoring_interval: 60,
-            iam_authentication: true,
-            slow_query_ms: 1000,
+            app_username: "backend".into(),
         }
     }
 }

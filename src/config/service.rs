@@ -28,9 +28,11 @@ pub struct ServiceSettings {
     /// CloudWatch Container Insights on the cluster (per-task metrics, billed as custom
     /// metrics).
     pub container_insights: bool,
-    /// Image tag deployed when nothing else is given; deployments pass
-    /// `-var backend_image_tag=...`. The repository's tags are immutable.
-    pub image_tag: String,
+    /// The command that applies the application's database migrations, run from the
+    /// backend image as a one-off task before each rollout (`deploy.sh deploy`), e.g.
+    /// `["/app/backend", "migrate"]`; each element is one argument, no shell. Empty: the
+    /// application has no migrations to run.
+    pub migrate_command: Vec<String>,
     /// Plain environment variables of the container. Database settings are added by
     /// infragen; secrets never go here.
     pub environment: BTreeMap<String, String>,
@@ -57,7 +59,7 @@ impl Default for ServiceSettings {
             max_count: 10,
             health_check_grace_period: 60,
             container_insights: true,
-            image_tag: "latest".into(),
+            migrate_command: Vec::new(),
             environment: BTreeMap::from([("RUST_LOG".to_string(), "info".to_string())]),
             ecr_keep_images: 30,
             task_policy_arns: Vec::new(),

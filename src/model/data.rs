@@ -33,8 +33,8 @@ pub struct Database {
     pub skip_final_snapshot: bool,
     pub performance_insights: bool,
     pub enhanced_monitoring_interval: u32,
-    pub iam_authentication: bool,
-    pub slow_query_ms: u32,
+    /// The backend's own role, IAM authentication only.
+    pub app_username: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +141,7 @@ impl Database {
                 None,
             );
         }
-        for (field, value) in [("name", &raw.name), ("username", &raw.username)] {
+        for (field, value) in [("name", &raw.name), ("username", &raw.username), ("app_username", &raw.app_username)] {
             let at = path("database").key(field);
             let lowered = value.to_ascii_lowercase();
             if !valid_pg_identifier(value) {
@@ -158,6 +158,18 @@ impl Database {
             {
                 checks.error(&at, format!("`{at}`: \"{value}\" is reserved by PostgreSQL or RDS"), None);
             }
+        }
+        // The master user keeps its password login: a role with rds_iam can only log in
+        // with IAM tokens, so the backend's role must be another one.
+        if raw.app_username.eq_ignore_ascii_case(&raw.username) {
+            checks.error(
+                &path("database.app_username"),
+                format!(
+                    "`database.app_username` must differ from the master user `database.username` (\"{}\")",
+                    raw.username
+                ),
+                Some("the backend connects as its own least-privilege role, never as the master user".to_string()),
+            );
         }
         in_range(checks, "database.backup_retention_days", raw.backup_retention_days, 1, 35, "days");
         let backup = parse_window(&raw.backup_window, false);
@@ -224,8 +236,7 @@ impl Database {
             skip_final_snapshot: raw.skip_final_snapshot,
             performance_insights: raw.performance_insights,
             enhanced_monitoring_interval: raw.enhanced_monitoring_interval,
-            iam_authentication: raw.iam_authentication,
-            slow_query_ms: raw.slow_query_ms,
+            app_username: raw.app_username.clone(),
         }
     }
 }

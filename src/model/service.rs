@@ -18,7 +18,8 @@ pub struct Service {
     pub max_count: u32,
     pub health_check_grace_period: u32,
     pub container_insights: bool,
-    pub image_tag: String,
+    /// Arguments of the migration command (exec form); empty when there is none.
+    pub migrate_command: Vec<String>,
     pub environment: BTreeMap<String, String>,
     pub ecr_keep_images: u32,
     /// IAM managed policies attached to the task role as they are (an escape hatch).
@@ -46,14 +47,16 @@ pub struct NightSchedule {
     pub hours_per_night: Option<f64>,
 }
 
-/// Environment variables infragen sets on the container itself.
-pub const RESERVED_ENVIRONMENT: [&str; 12] = [
+/// Environment variables infragen sets on the container itself (`DATABASE_PASSWORD` is
+/// reserved so that no password is ever put next to the IAM-authenticated user).
+pub const RESERVED_ENVIRONMENT: [&str; 13] = [
     "PORT",
     "DATABASE_HOST",
     "DATABASE_PORT",
     "DATABASE_NAME",
     "DATABASE_USERNAME",
     "DATABASE_PASSWORD",
+    "DATABASE_AUTH",
     "REDIS_HOST",
     "REDIS_PORT",
     "REDIS_USERNAME",
@@ -112,16 +115,7 @@ impl Service {
                 None,
             );
         }
-        if !valid_image_tag(&raw.image_tag) {
-            checks.error(
-                &path("service.image_tag"),
-                format!(
-                    "`service.image_tag` must be a Docker tag (letters, digits, `_`, `.`, `-`, at most 128, not starting with `.` or `-`), found \"{}\"",
-                    raw.image_tag
-                ),
-                None,
-            );
-        }
+        check_migrate_command(checks, &raw.migrate_command);
         for key in raw.environment.keys() {
             let at = path("service.environment").key(key);
             if RESERVED_ENVIRONMENT.contains(&key.as_str()) {
@@ -208,7 +202,7 @@ impl Service {
             max_count: raw.max_count,
             health_check_grace_period: raw.health_check_grace_period,
             container_insights: raw.container_insights,
-            image_tag: raw.image_tag.clone(),
+            migrate_command: raw.migrate_command.clone(),
             environment: raw.environment.clone(),
             ecr_keep_images: raw.ecr_keep_images,
             task_policy_arns: raw.task_policy_arns.clone(),
@@ -233,11 +227,42 @@ fn describe_choices(choices: &[u32]) -> String {
     }
 }
 
-fn valid_image_tag(tag: &str) -> bool {
-    let mut chars = tag.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        && tag.len() <= 128
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+/// Most characters of the migration command, all arguments together: ECS takes the
+/// command in the task definition (and its overrides) as a few KB of JSON.
+pub const MIGRATE_COMMAND_MAX_CHARS: usize = 4096;
+
+/// The migration command runs without a shell, each element one argument: an empty
+/// element or a control character is a mistake in the file, never a wanted argument.
+fn check_migrate_command(checks: &mut Checks<'_>, command: &[String]) {
+    let at = path("service.migrate_command");
+    for (index, argument) in command.iter().enumerate() {
+        if argument.is_empty() {
+            checks.error(
+                &at.index(index),
+                format!("`service.migrate_command[{index}]` is empty; every element is one argument of the command"),
+                Some("remove the empty element".to_string()),
+            );
+        } else if argument.chars().any(char::is_control) {
+            checks.error(
+                &at.index(index),
+                format!("`service.migrate_command[{index}]` contains a control character (a newline or tab)"),
+                Some(
+                    "write the command in exec form, one argument per element, e.g. [\"/app/backend\", \"migrate\"]"
+                        .to_string(),
+                ),
+            );
+        }
+    }
+    let total: usize = command.iter().map(String::len).sum();
+    if total > MIGRATE_COMMAND_MAX_CHARS {
+        checks.error(
+            &at,
+            format!(
+                "`service.migrate_command` has {total} characters; at most {MIGRATE_COMMAND_MAX_CHARS} are allowed"
+            ),
+            Some("move the logic into a script in the image and call that".to_string()),
+        );
+    }
 }
 
 pub fn valid_env_name(name: &str) -> bool {
@@ -290,7 +315,6 @@ mod tests {
 
     #[test]
     fn names_and_zones() {
-        assert!(valid_image_tag("v1.2.3-rc_1") && !valid_image_tag("-x") && !valid_image_tag("a b"));
         assert!(valid_env_name("RUST_LOG") && !valid_env_name("1X") && !valid_env_name("A-B"));
         assert!(
             valid_timezone("Asia/Tokyo") && valid_timezone("America/Argentina/Buenos_Aires") && valid_timezone("UTC")

@@ -660,3 +660,29 @@ fn extra_alb_ingress_cidrs_must_be_networks_and_need_cloudfront_in_front() {
         ["`alb.extra_ingress_cidrs[0]` has no effect: without `cdn.api` the load balancer accepts HTTPS from anywhere"]
     );
 }
+
+#[test]
+fn the_migration_command_is_exec_form_arguments() {
+    let arch =
+        build("[service]\nmigrate_command = [\"/app/backend\", \"migrate\", \"--to\", \"latest\"]\n").expect("valid");
+    assert_eq!(arch.service.migrate_command, ["/app/backend", "migrate", "--to", "latest"]);
+    assert!(build("").expect("valid").service.migrate_command.is_empty(), "no migrations by default");
+    let empty = only_error("[service]\nmigrate_command = [\"/app/backend\", \"\"]\n");
+    assert_eq!(empty.message, "`service.migrate_command[1]` is empty; every element is one argument of the command");
+    let shell = only_error("[service]\nmigrate_command = [\"cd /app\\nrun\"]\n");
+    assert!(shell.message.contains("control character"), "{}", shell.message);
+    let long = format!("[service]\nmigrate_command = [\"{}\"]\n", "x".repeat(4097));
+    assert!(only_error(&long).message.contains("4097 characters"));
+}
+
+#[test]
+fn the_backend_role_is_never_the_master_user() {
+    let arch = build("").expect("valid");
+    assert_eq!(arch.database.app_username, "backend");
+    assert_ne!(arch.database.app_username, arch.database.username);
+    let same = only_error("[database]\nusername = \"owner\"\napp_username = \"Owner\"\n");
+    assert!(same.message.contains("must differ from the master user"), "{}", same.message);
+    let reserved = only_error("[database]\napp_username = \"rds_app\"\n");
+    assert!(reserved.message.contains("reserved by PostgreSQL or RDS"), "{}", reserved.message);
+    assert_eq!(errors("[database]\napp_username = \"1app\"\n").len(), 1);
+}

@@ -258,6 +258,8 @@ fn finish(path: &str, header: &str, text: &str) -> Result<String, RenderError> {
     } else if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
         // A script keeps its interpreter line first.
         Ok(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
+    } else if path.ends_with(".sh") {
+        Ok(tidy_text(&format!("#!/usr/bin/env bash\n# {header}\n\n{text}")))
     } else {
         Ok(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
     }

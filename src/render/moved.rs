@@ -38,7 +38,14 @@ pub fn all() -> &'static [Move] {
 /// The renames that apply to a root with these resource addresses: those whose new
 /// address it has (a rename inside a module the root does not call would name nothing).
 pub fn applying<'a>(moves: &'a [Move], addresses: &[String]) -> Vec<&'a Move> {
-    moves.iter().filter(|m| addresses.iter().any(|a| *a == m.to || a.starts_with(&format!("{}.", m.to)))).collect()
+    moves
+        .iter()
+        .filter(|m| {
+            // A move to an instance (`...backend[0]`) applies where the resource is.
+            let to = m.to.split('[').next().unwrap_or(&m.to);
+            addresses.iter().any(|a| a == to || a.starts_with(&format!("{to}.")))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -30,8 +30,8 @@ pub struct RdsContext {
     pub skip_final_snapshot: bool,
     pub performance_insights: bool,
     pub monitoring_interval: u32,
-    pub iam_authentication: bool,
-    pub slow_query_ms: u32,
+    /// The backend's own role (IAM authentication only).
+    pub app_username: String,
     pub log_exports: Vec<&'static str>,
     /// Why a check does not hold here, for checkov, when the environment chose so.
     pub multi_az_waiver: Option<String>,
@@ -59,8 +59,7 @@ impl RdsContext {
             skip_final_snapshot: db.skip_final_snapshot,
             performance_insights: db.performance_insights,
             monitoring_interval: db.enhanced_monitoring_interval,
-            iam_authentication: db.iam_authentication,
-            slow_query_ms: db.slow_query_ms,
+            app_username: db.app_username.clone(),
             log_exports: RDS_LOG_EXPORTS.to_vec(),
             multi_az_waiver: (!db.multi_az)
                 .then(|| waiver(arch, "database.multi_az = false", "a single-AZ development database")),

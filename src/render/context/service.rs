@@ -12,6 +12,8 @@ pub struct EcsContext {
     pub cpu: u32,
     pub memory: u32,
     pub cpu_architecture: &'static str,
+    /// `docker build --platform` for the task's architecture.
+    pub docker_platform: &'static str,
     pub port: u16,
     pub min_count: u32,
     pub desired_count: u32,
@@ -22,7 +24,20 @@ pub struct EcsContext {
     pub container_insights_setting: &'static str,
     /// Set when Container Insights is off: why, for checkov.
     pub container_insights_waiver: Option<String>,
-    pub image_tag: String,
+    /// The value of the image tag parameters until the first deployment writes one: while
+    /// the service's parameter holds it, no service exists (there is no image to run).
+    pub no_image_tag: &'static str,
+    /// The migration command (exec form); empty when the application has none.
+    pub migrate_command: Vec<String>,
+    /// The database setup task: the public PostgreSQL image it pulls through the ECR
+    /// cache, and the statements it runs as the master user in one transaction.
+    pub db_setup: DbSetupContext,
+    /// Repository prefix of the pull-through cache rule, one per environment (the rules
+    /// are per registry, which every environment of an account and region shares):
+    /// `<name>-pub`, at most 28 of ECR's 30 characters.
+    pub pull_through_cache_prefix: String,
+    /// Alarms that fail and roll back a deployment (see [`DEPLOYMENT_ALARMS`]).
+    pub deployment_alarms: DeploymentAlarms,
     pub environment: BTreeMap<String, String>,
     pub ecr_keep_images: u32,
     /// IAM managed policies attached to the task role as they are (`service.task_policy_arns`).
@@ -36,9 +51,56 @@ pub struct EcsContext {
     /// The ECR repository is emptied by `terraform destroy` where the environment may be
     /// torn down (development), never in production.
     pub force_delete_repository: bool,
-    /// The application needs AWS permissions of its own (database or cache IAM
-    /// authentication, the images bucket).
-    pub task_role_statements: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DbSetupContext {
+    /// Host of the upstream registry the pull-through cache mirrors (ECR Public, which
+    /// needs no credentials).
+    pub upstream_registry: &'static str,
+    /// Repository of the image in the upstream registry.
+    pub upstream_repository: &'static str,
+    /// Tag of the client image: the database's major version, so psql is never older
+    /// than the server.
+    pub image_tag: String,
+    pub statements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DeploymentAlarms {
+    /// 5XX responses of the backend's tasks (not of the load balancer) in a minute.
+    pub target_5xx_per_minute: u32,
+    /// Minutes of the last three that must breach before ECS rolls back.
+    pub datapoints: u32,
+}
+
+/// Neither alarm can fire because of what a preset does on purpose: with no task at night
+/// the load balancer itself answers 503 (an ELB, not a target, 5XX), and a target group
+/// without targets reports no unhealthy host.
+pub const DEPLOYMENT_ALARMS: DeploymentAlarms = DeploymentAlarms { target_5xx_per_minute: 10, datapoints: 2 };
+
+/// The tag both image parameters hold until a deployment writes one.
+pub const NO_IMAGE_TAG: &str = "none";
+
+/// What the setup task runs as the master user, in one transaction. Every statement can
+/// run again: the role is created only when missing, grants and `IF NOT EXISTS` repeat
+/// harmlessly. `PASSWORD NULL` leaves the role IAM authentication as its only way in; its
+/// objects live in a schema named after it, which PostgreSQL's default search path
+/// (`"$user", public`) finds without configuration. The names are validated identifiers
+/// (letters, digits, `_`), quoted so that PostgreSQL keeps their case.
+pub fn db_setup_statements(app_user: &str, database: &str) -> Vec<String> {
+    let role = format!("\"{app_user}\"");
+    let db = format!("\"{database}\"");
+    vec![
+        format!(
+            "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{app_user}') THEN CREATE ROLE {role} LOGIN; END IF; END$$"
+        ),
+        format!("ALTER ROLE {role} WITH LOGIN PASSWORD NULL"),
+        format!("GRANT rds_iam TO {role}"),
+        format!("GRANT CONNECT ON DATABASE {db} TO {role}"),
+        format!("CREATE SCHEMA IF NOT EXISTS {role}"),
+        format!("GRANT USAGE, CREATE ON SCHEMA {role} TO {role}"),
+    ]
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +118,10 @@ impl EcsContext {
             cpu: service.cpu,
             memory: service.memory,
             cpu_architecture: service.architecture.terraform_value(),
+            docker_platform: match service.architecture {
+                crate::config::CpuArchitecture::X86_64 => "linux/amd64",
+                crate::config::CpuArchitecture::Arm64 => "linux/arm64",
+            },
             port: service.port,
             min_count: service.min_count,
             desired_count: service.desired_count,
@@ -70,7 +136,16 @@ impl EcsContext {
                     "per-task metrics are a cost choice of this environment",
                 )
             }),
-            image_tag: service.image_tag.clone(),
+            no_image_tag: NO_IMAGE_TAG,
+            migrate_command: service.migrate_command.clone(),
+            db_setup: DbSetupContext {
+                upstream_registry: "public.ecr.aws",
+                upstream_repository: "docker/library/postgres",
+                image_tag: format!("{}-alpine", arch.database.major_version),
+                statements: db_setup_statements(&arch.database.app_username, &arch.database.name),
+            },
+            pull_through_cache_prefix: format!("{}-pub", arch.name_prefix),
+            deployment_alarms: DEPLOYMENT_ALARMS,
             environment: service.environment.clone(),
             ecr_keep_images: service.ecr_keep_images,
             task_policy_arns: service.task_policy_arns.clone(),
@@ -85,7 +160,6 @@ impl EcsContext {
                 timezone: night.timezone.clone(),
             }),
             force_delete_repository: arch.stage == crate::config::Stage::Development,
-            task_role_statements: arch.database.iam_authentication || arch.cache.is_some() || arch.cdn.images,
         }
     }
 }

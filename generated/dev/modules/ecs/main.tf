@@ -6,14 +6,27 @@ data "aws_partition" "current" {}
 
 locals {
   container_name = "backend"
-  # Connection settings the backend needs besides its credentials, which come from the
-  # database's secret.
+  service_name   = "${var.name}-backend"
+
+  # The deployed image tags live in SSM parameters that the deploy step writes and
+  # Terraform only reads (see "Image tags" below): an infrastructure apply never changes
+  # the running image.
+  image_tag         = aws_ssm_parameter.image_tag.insecure_value
+  migrate_image_tag = aws_ssm_parameter.migrate_image_tag.insecure_value
+  # No service exists until a deployment has written a tag: before the first image there
+  # is nothing to run, and a service on a missing image would only crash-loop.
+  service_count = local.image_tag == var.no_image_tag ? 0 : 1
+
+  # Connection settings of the backend. It logs in as its own role with an IAM token of
+  # the task role (DATABASE_AUTH = "iam"), never with a password: RDS rotates the master
+  # password, and a task reads secrets only when it starts.
   environment = merge(var.environment, {
     PORT              = tostring(var.port)
     DATABASE_HOST     = var.database_host
     DATABASE_PORT     = tostring(var.database_port)
     DATABASE_NAME     = var.database_name
     DATABASE_USERNAME = var.database_username
+    DATABASE_AUTH     = "iam"
   })
 }
 
@@ -52,6 +65,70 @@ resource "aws_ecr_lifecycle_policy" "backend" {
       }
     }]
   })
+}
+
+################################################################################
+# Image tags: written by deploy.sh, read by Terraform
+################################################################################
+
+# The tag the service runs. Terraform creates the parameter once; from then on only the
+# deploy step writes it (aws ssm put-parameter), and every plan reads the current value,
+# so an apply without a deployment keeps the running image.
+resource "aws_ssm_parameter" "image_tag" {
+  #checkov:skip=CKV2_AWS_34:An image tag is no secret; a plain String is what Terraform reads into the task definition.
+  name           = "/${var.name}/backend/image-tag"
+  description    = "Backend image tag the ECS service runs; written by deploy.sh"
+  type           = "String"
+  insecure_value = var.no_image_tag
+
+  lifecycle {
+    ignore_changes = [insecure_value]
+  }
+}
+
+# The tag the migration task runs: set ahead of the service's, so that migrations run on
+# the new image before the service rolls out.
+resource "aws_ssm_parameter" "migrate_image_tag" {
+  #checkov:skip=CKV2_AWS_34:An image tag is no secret; a plain String is what Terraform reads into the task definition.
+  name           = "/${var.name}/backend/migrate-image-tag"
+  description    = "Backend image tag the migration task runs; written by deploy.sh"
+  type           = "String"
+  insecure_value = var.no_image_tag
+
+  lifecycle {
+    ignore_changes = [insecure_value]
+  }
+}
+
+################################################################################
+# PostgreSQL client image for the database setup task
+################################################################################
+
+# A private mirror of the public PostgreSQL image: ECR fetches it from ECR Public (no
+# credentials needed) on the first pull, so the setup task needs no internet access, only
+# the ECR and S3 endpoints every preset has.
+resource "aws_ecr_pull_through_cache_rule" "ecr_public" {
+  ecr_repository_prefix = var.pull_through_cache_prefix
+  upstream_registry_url = "public.ecr.aws"
+}
+
+# Created here rather than by ECR on the first pull, so that it is encrypted with the
+# data key, scanned, and removed by terraform destroy. It may exist before the rule: the
+# rule is needed only when the setup task first pulls.
+resource "aws_ecr_repository" "postgres_client" {
+  #checkov:skip=CKV_AWS_51:A pull-through cache mirrors the upstream tags, which move when the upstream image is rebuilt.
+  name                 = "${var.pull_through_cache_prefix}/docker/library/postgres"
+  image_tag_mutability = "MUTABLE"
+  force_delete         = true
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = var.data_kms_key_arn
+  }
 }
 
 ################################################################################
@@ -109,7 +186,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume_role" {
 
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-backend-execution"
-  description        = "Lets ECS pull the backend image, write its logs and read its database secret"
+  description        = "Lets ECS pull the backend image and write its logs"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
 }
 
@@ -139,9 +216,52 @@ data "aws_iam_policy_document" "execution" {
     ]
     resources = ["${aws_cloudwatch_log_group.backend.arn}:*"]
   }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "start-backend-task"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+# The database setup task alone reads the master secret: the backend never sees it.
+resource "aws_iam_role" "db_setup_execution" {
+  name               = "${var.name}-db-setup-execution"
+  description        = "Lets ECS start the database setup task: pull the PostgreSQL client image, write logs, read the master secret"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
+}
+
+data "aws_iam_policy_document" "db_setup_execution" {
+  statement {
+    sid       = "RegistryLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  # BatchImportUpstreamImage lets the first pull fetch the image from ECR Public into the
+  # cache repository.
+  statement {
+    sid = "PullPostgresClientImage"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:BatchImportUpstreamImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+    resources = [aws_ecr_repository.postgres_client.arn]
+  }
 
   statement {
-    sid       = "ReadDatabaseSecret"
+    sid = "WriteSetupLogs"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    resources = ["${aws_cloudwatch_log_group.backend.arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadMasterSecret"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = var.database_secret_arns
   }
@@ -149,7 +269,7 @@ data "aws_iam_policy_document" "execution" {
   # The secret is encrypted with the data key; decrypting it is allowed only through
   # Secrets Manager.
   statement {
-    sid       = "DecryptDatabaseSecret"
+    sid       = "DecryptMasterSecret"
     actions   = ["kms:Decrypt"]
     resources = [var.data_kms_key_arn]
 
@@ -161,10 +281,10 @@ data "aws_iam_policy_document" "execution" {
   }
 }
 
-resource "aws_iam_role_policy" "execution" {
-  name   = "start-backend-task"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution.json
+resource "aws_iam_role_policy" "db_setup_execution" {
+  name   = "start-db-setup-task"
+  role   = aws_iam_role.db_setup_execution.id
+  policy = data.aws_iam_policy_document.db_setup_execution.json
 }
 
 resource "aws_iam_role" "task" {
@@ -174,8 +294,8 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  # With IAM database authentication the backend can connect as the database user with
-  # a short-lived token instead of the password.
+  # The backend connects as its own database role with a short-lived IAM token, and as
+  # that role only: never as the master user.
   statement {
     sid       = "ConnectToDatabase"
     actions   = ["rds-db:connect"]
@@ -214,7 +334,7 @@ resource "aws_ecs_task_definition" "backend" {
 
   container_definitions = jsonencode([{
     name                   = local.container_name
-    image                  = "${aws_ecr_repository.backend.repository_url}:${var.image_tag}"
+    image                  = "${aws_ecr_repository.backend.repository_url}:${local.image_tag}"
     essential              = true
     readonlyRootFilesystem = true
     portMappings = [{
@@ -222,10 +342,6 @@ resource "aws_ecs_task_definition" "backend" {
       protocol      = "tcp"
     }]
     environment = [for name, value in local.environment : { name = name, value = value }]
-    secrets = [for arn in var.database_secret_arns : {
-      name      = "DATABASE_PASSWORD"
-      valueFrom = "${arn}:password::"
-    }]
     mountPoints = [{
       sourceVolume  = "tmp"
       containerPath = "/tmp"
@@ -246,11 +362,162 @@ resource "aws_ecs_task_definition" "backend" {
 }
 
 ################################################################################
+# One-off tasks: database setup and migrations (run by deploy.sh)
+################################################################################
+
+# Creates the backend's database role, idempotently, as the master user: the only task
+# that ever reads the master secret. It runs in the backend's subnets and security group,
+# which reach the database and, in every preset, the ECR, Secrets Manager and Logs
+# endpoints it needs.
+resource "aws_ecs_task_definition" "db_setup" {
+  family                   = "${var.name}-db-setup"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = 256
+  memory                   = 512
+  execution_role_arn       = aws_iam_role.db_setup_execution.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([{
+    name                   = "db-setup"
+    image                  = "${aws_ecr_repository.postgres_client.repository_url}:${var.postgres_client_tag}"
+    essential              = true
+    readonlyRootFilesystem = true
+    entryPoint             = ["psql"]
+    # One transaction; any failing statement stops psql with a non-zero exit code.
+    command = concat(
+      ["--no-psqlrc", "--set=ON_ERROR_STOP=1", "--single-transaction"],
+      [for statement in var.db_setup_statements : "--command=${statement}"],
+    )
+    environment = [
+      { name = "PGHOST", value = var.database_host },
+      { name = "PGPORT", value = tostring(var.database_port) },
+      { name = "PGDATABASE", value = var.database_name },
+      # The server refuses unencrypted connections (rds.force_ssl).
+      { name = "PGSSLMODE", value = "require" },
+      { name = "PGAPPNAME", value = "db-setup" },
+    ]
+    secrets = flatten([for arn in var.database_secret_arns : [
+      { name = "PGUSER", valueFrom = "${arn}:username::" },
+      { name = "PGPASSWORD", valueFrom = "${arn}:password::" },
+    ]])
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.backend.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "db-setup"
+      }
+    }
+  }])
+}
+
+# Runs the application's migrations from the backend image, as the backend: same task
+# role (IAM authentication as the backend's database role), same settings.
+resource "aws_ecs_task_definition" "migrate" {
+  family                   = "${var.name}-migrate"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  volume {
+    name = "tmp"
+  }
+
+  container_definitions = jsonencode([{
+    name                   = "migrate"
+    image                  = "${aws_ecr_repository.backend.repository_url}:${local.migrate_image_tag}"
+    essential              = true
+    readonlyRootFilesystem = true
+    command                = var.migrate_command
+    environment            = [for name, value in local.environment : { name = name, value = value }]
+    mountPoints = [{
+      sourceVolume  = "tmp"
+      containerPath = "/tmp"
+      readOnly      = false
+    }]
+    linuxParameters = {
+      initProcessEnabled = true
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.backend.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "migrate"
+      }
+    }
+  }])
+}
+
+################################################################################
+# Deployment alarms: ECS rolls a deployment back when one fires
+################################################################################
+
+# Errors of the backend's own tasks. At night with zero tasks the load balancer answers
+# 503 itself, which counts as an ELB 5XX, not a target 5XX: this alarm stays quiet.
+resource "aws_cloudwatch_metric_alarm" "deployment_target_5xx" {
+  alarm_name          = "${var.name}-backend-deployment-5xx"
+  alarm_description   = "The backend's tasks answer 5XX: ECS rolls a running deployment back"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = var.deployment_alarm_datapoints
+  threshold           = var.deployment_alarm_5xx_per_minute
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+
+  dimensions = {
+    LoadBalancer = var.alb_arn_suffix
+    TargetGroup  = var.target_group_arn_suffix
+  }
+}
+
+# Tasks that fail the load balancer's health check. A target group without targets (night
+# scale-down) reports none, and draining tasks are not unhealthy.
+resource "aws_cloudwatch_metric_alarm" "deployment_unhealthy_hosts" {
+  alarm_name          = "${var.name}-backend-deployment-unhealthy"
+  alarm_description   = "Backend tasks fail the health check: ECS rolls a running deployment back"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = var.deployment_alarm_datapoints
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+
+  dimensions = {
+    LoadBalancer = var.alb_arn_suffix
+    TargetGroup  = var.target_group_arn_suffix
+  }
+}
+
+################################################################################
 # Service
 ################################################################################
 
+# Created by the first deployment (see local.service_count), so the first apply leaves no
+# crash-looping service and never waits on one.
 resource "aws_ecs_service" "backend" {
-  name                               = "${var.name}-backend"
+  count = local.service_count
+
+  name                               = local.service_name
   cluster                            = aws_ecs_cluster.this.id
   task_definition                    = aws_ecs_task_definition.backend.arn
   desired_count                      = var.desired_count
@@ -262,7 +529,20 @@ resource "aws_ecs_service" "backend" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
+  # The apply waits for the rollout and fails when ECS stops it or rolls it back (tasks
+  # that never become healthy, or a deployment alarm), instead of reporting success.
+  wait_for_steady_state = true
+
   deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  alarms {
+    alarm_names = [
+      aws_cloudwatch_metric_alarm.deployment_target_5xx.alarm_name,
+      aws_cloudwatch_metric_alarm.deployment_unhealthy_hosts.alarm_name,
+    ]
     enable   = true
     rollback = true
   }
@@ -290,9 +570,12 @@ resource "aws_ecs_service" "backend" {
 # Autoscaling
 ################################################################################
 
+# Autoscaling exists with the service it scales.
 resource "aws_appautoscaling_target" "backend" {
+  count = local.service_count
+
   service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.backend.name}"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.backend[0].name}"
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = var.min_count
   max_capacity       = var.max_count
@@ -307,11 +590,13 @@ resource "aws_appautoscaling_target" "backend" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
+  count = local.service_count
+
   name               = "${var.name}-backend-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.backend.service_namespace
-  resource_id        = aws_appautoscaling_target.backend.resource_id
-  scalable_dimension = aws_appautoscaling_target.backend.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.backend[0].service_namespace
+  resource_id        = aws_appautoscaling_target.backend[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.backend[0].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.cpu_target
@@ -325,11 +610,13 @@ resource "aws_appautoscaling_policy" "cpu" {
 }
 
 resource "aws_appautoscaling_policy" "memory" {
+  count = local.service_count
+
   name               = "${var.name}-backend-memory"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.backend.service_namespace
-  resource_id        = aws_appautoscaling_target.backend.resource_id
-  scalable_dimension = aws_appautoscaling_target.backend.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.backend[0].service_namespace
+  resource_id        = aws_appautoscaling_target.backend[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.backend[0].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.memory_target
@@ -343,11 +630,13 @@ resource "aws_appautoscaling_policy" "memory" {
 }
 
 resource "aws_appautoscaling_policy" "requests" {
+  count = local.service_count
+
   name               = "${var.name}-backend-requests"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.backend.service_namespace
-  resource_id        = aws_appautoscaling_target.backend.resource_id
-  scalable_dimension = aws_appautoscaling_target.backend.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.backend[0].service_namespace
+  resource_id        = aws_appautoscaling_target.backend[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.backend[0].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.requests_per_target
@@ -363,10 +652,12 @@ resource "aws_appautoscaling_policy" "requests" {
 
 # Nightly scale-down: the range drops to zero, then returns to min_count..max_count.
 resource "aws_appautoscaling_scheduled_action" "night_stop" {
+  count = local.service_count
+
   name               = "${var.name}-backend-night-stop"
-  service_namespace  = aws_appautoscaling_target.backend.service_namespace
-  resource_id        = aws_appautoscaling_target.backend.resource_id
-  scalable_dimension = aws_appautoscaling_target.backend.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.backend[0].service_namespace
+  resource_id        = aws_appautoscaling_target.backend[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.backend[0].scalable_dimension
   schedule           = var.night_scale_down.stop
   timezone           = var.night_scale_down.timezone
 
@@ -377,10 +668,12 @@ resource "aws_appautoscaling_scheduled_action" "night_stop" {
 }
 
 resource "aws_appautoscaling_scheduled_action" "night_start" {
+  count = local.service_count
+
   name               = "${var.name}-backend-night-start"
-  service_namespace  = aws_appautoscaling_target.backend.service_namespace
-  resource_id        = aws_appautoscaling_target.backend.resource_id
-  scalable_dimension = aws_appautoscaling_target.backend.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.backend[0].service_namespace
+  resource_id        = aws_appautoscaling_target.backend[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.backend[0].scalable_dimension
   schedule           = var.night_scale_down.start
   timezone           = var.night_scale_down.timezone
 

@@ -6,8 +6,8 @@ output "cluster_name" {
 }
 
 output "service_name" {
-  description = "Name of the backend service, the ServiceName dimension of its metrics."
-  value       = aws_ecs_service.backend.name
+  description = "Name of the backend service, the ServiceName dimension of its metrics (the service itself exists from the first deployment on)."
+  value       = local.service_name
 }
 
 output "repository_url" {
@@ -28,4 +28,29 @@ output "log_group_name" {
 output "task_role_arn" {
   description = "ARN of the task role: grant the application's own AWS permissions to it."
   value       = aws_iam_role.task.arn
+}
+
+output "image_tag_parameter" {
+  description = "SSM parameter holding the image tag the service runs; deploy.sh writes it."
+  value       = aws_ssm_parameter.image_tag.name
+}
+
+output "migrate_image_tag_parameter" {
+  description = "SSM parameter holding the image tag the migration task runs; deploy.sh writes it."
+  value       = aws_ssm_parameter.migrate_image_tag.name
+}
+
+output "deployed_image_tag" {
+  description = "Image tag the service runs, or the no-image value before the first deployment."
+  value       = local.image_tag
+}
+
+output "migrate_task_definition_arn" {
+  description = "ARN (with revision) of the migration task definition; empty when the environment has no migration command."
+  value       = aws_ecs_task_definition.migrate.arn
+}
+
+output "db_setup_task_definition_arn" {
+  description = "ARN (with revision) of the database setup task definition."
+  value       = aws_ecs_task_definition.db_setup.arn
 }

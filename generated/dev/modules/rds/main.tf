@@ -29,16 +29,24 @@ resource "aws_db_parameter_group" "this" {
     value = "1"
   }
 
-  # Log statements slower than this many milliseconds.
-  parameter {
-    name  = "log_min_duration_statement"
-    value = tostring(var.slow_query_ms)
-  }
-
-  # Log schema changes, and every connection and disconnection.
+  # No statement text is ever logged: PostgreSQL cannot redact, so any statement logging
+  # (log_statement = 'ddl' or 'all', the slow-query log, the statement behind an error)
+  # would write CREATE/ALTER ROLE ... PASSWORD '...' into CloudWatch Logs for as long as
+  # they are kept. Slow queries show in Performance Insights and pg_stat_statements, with
+  # their parameters normalised away. Connections, errors and their messages are logged.
   parameter {
     name  = "log_statement"
-    value = "ddl"
+    value = "none"
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "-1"
+  }
+
+  parameter {
+    name  = "log_min_error_statement"
+    value = "panic"
   }
 
   parameter {
@@ -93,10 +101,12 @@ resource "aws_db_instance" "this" {
   db_name  = var.db_name
   username = var.username
   # RDS generates the password and keeps it in Secrets Manager, encrypted with the data
-  # key: it never appears in Terraform code, state or outputs.
+  # key: it never appears in Terraform code, state or outputs. Only the database setup task
+  # logs in with it; the backend logs in as its own role with IAM tokens, which a password
+  # rotation never disturbs.
   manage_master_user_password         = true
   master_user_secret_kms_key_id       = var.kms_key_arn
-  iam_database_authentication_enabled = var.iam_authentication
+  iam_database_authentication_enabled = true
 
   allocated_storage     = var.allocated_storage
   max_allocated_storage = var.max_allocated_storage

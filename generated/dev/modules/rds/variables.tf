@@ -85,11 +85,6 @@ variable "username" {
   }
 }
 
-variable "iam_authentication" {
-  description = "Allow IAM database authentication."
-  type        = bool
-}
-
 variable "port" {
   description = "PostgreSQL port."
   type        = number
@@ -163,11 +158,6 @@ variable "monitoring_interval" {
     condition     = contains([0, 1, 5, 10, 15, 30, 60], var.monitoring_interval)
     error_message = "monitoring_interval must be 0, 1, 5, 10, 15, 30 or 60."
   }
-}
-
-variable "slow_query_ms" {
-  description = "Statements slower than this many milliseconds are logged."
-  type        = number
 }
 
 variable "log_exports" {

@@ -80,13 +80,68 @@ variable "port" {
   }
 }
 
-variable "image_tag" {
-  description = "Tag of the backend image in the repository."
+variable "no_image_tag" {
+  description = "Value of the image tag parameters until a deployment writes a tag; while the service's holds it, no service exists."
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
-    error_message = "image_tag must be a Docker tag."
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.no_image_tag))
+    error_message = "no_image_tag must be a Docker tag."
+  }
+}
+
+variable "migrate_command" {
+  description = "Command (exec form) the migration task runs from the backend image."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.migrate_command) > 0 && alltrue([for argument in var.migrate_command : length(argument) > 0])
+    error_message = "migrate_command must hold at least one argument, none of them empty."
+  }
+}
+
+variable "pull_through_cache_prefix" {
+  description = "Repository prefix of the ECR pull-through cache of ECR Public, unique in the account and region."
+  type        = string
+
+  validation {
+    condition     = length(var.pull_through_cache_prefix) >= 2 && length(var.pull_through_cache_prefix) <= 30 && can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*$", var.pull_through_cache_prefix))
+    error_message = "pull_through_cache_prefix must be 2 to 30 lowercase letters, digits and single ., _ or - between them."
+  }
+}
+
+variable "postgres_client_tag" {
+  description = "Tag of the PostgreSQL image (docker/library/postgres on ECR Public) the database setup task runs psql from."
+  type        = string
+}
+
+variable "db_setup_statements" {
+  description = "SQL the database setup task runs as the master user, in one transaction; every statement must be safe to repeat."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.db_setup_statements) > 0
+    error_message = "db_setup_statements must not be empty."
+  }
+}
+
+variable "deployment_alarm_5xx_per_minute" {
+  description = "Target 5XX responses a minute at which the deployment alarm fires and ECS rolls back."
+  type        = number
+
+  validation {
+    condition     = var.deployment_alarm_5xx_per_minute >= 1
+    error_message = "deployment_alarm_5xx_per_minute must be at least 1."
+  }
+}
+
+variable "deployment_alarm_datapoints" {
+  description = "Minutes out of three that must breach before a deployment alarm fires."
+  type        = number
+
+  validation {
+    condition     = var.deployment_alarm_datapoints >= 1 && var.deployment_alarm_datapoints <= 3
+    error_message = "deployment_alarm_datapoints must be from 1 to 3."
   }
 }
 
@@ -186,7 +241,7 @@ variable "database_name" {
 }
 
 variable "database_username" {
-  description = "Database user the backend connects as."
+  description = "The backend's own database role, which it connects as with IAM authentication (never the master user)."
   type        = string
 }
 
@@ -196,7 +251,7 @@ variable "database_resource_id" {
 }
 
 variable "database_secret_arns" {
-  description = "ARNs of the Secrets Manager secrets with the database credentials (RDS keeps one per instance)."
+  description = "ARNs of the Secrets Manager secrets with the master credentials (RDS keeps one per instance); only the database setup task reads them."
   type        = list(string)
 }
 

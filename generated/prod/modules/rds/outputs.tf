@@ -31,7 +31,7 @@ output "db_name" {
 }
 
 output "username" {
-  description = "Master user name."
+  description = "Master user name (the database setup task's; the backend has its own role)."
   value       = aws_db_instance.this.username
 }
 
