@@ -118,6 +118,29 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic with every occurrence of `secrets` replaced, in its message,
+    /// its source line, its notes and its help: a suspected credential is never repeated.
+    pub fn redact(mut self, secrets: &[String]) -> Self {
+        let hide = |text: &mut String| {
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                if text.contains(secret.as_str()) {
+                    *text = text.replace(secret.as_str(), "<not shown>");
+                }
+            }
+        };
+        hide(&mut self.message);
+        if let Some(location) = &mut self.location {
+            hide(&mut location.line_text);
+            hide(&mut location.file);
+            location.width = location.width.min(location.line_text.chars().count().max(1));
+        }
+        self.notes.iter_mut().for_each(hide);
+        if let Some(help) = &mut self.help {
+            hide(help);
+        }
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::config::{LoadedEnvironment, Overrides, load_environment, required};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
-use crate::model::Architecture;
+use crate::model::{Architecture, credentials};
 
 /// A directory of environment files, `<name>.toml` each.
 pub struct Workspace {
@@ -169,7 +169,8 @@ impl Workspace {
             Ok(_) => Err(Error::Invalid(Diagnostics(missing))),
             Err(Diagnostics(errors)) => {
                 missing.extend(errors);
-                Err(Error::Invalid(Diagnostics(missing)))
+                let secrets = credentials::suspected_values(&loaded.settings);
+                Err(Error::Invalid(Diagnostics(missing.into_iter().map(|d| d.redact(&secrets)).collect())))
             }
         }
     }

@@ -176,3 +176,40 @@ fn hostile_strings_never_reach_the_generated_files_raw() {
     let readme = test.read("out/dev/README.md");
     assert_eq!(readme.lines().next().map(|l| l.matches("-->").count()), Some(1), "{readme}");
 }
+
+#[test]
+fn credentials_in_plain_fields_are_refused_and_never_repeated() {
+    let secrets = [
+        ("DB_PASSWORD", "hunter2-very-secret"),
+        ("AWS_KEY", "AKIAIOSFODNN7EXAMPLE"),
+        ("GITHUB", "ghp_0123456789abcdef0123456789abcdef0123"),
+        ("DATABASE_URL", "postgres://app:pa55word@db.internal:5432/app"),
+        ("TLS_KEY", "-----BEGIN PRIVATE KEY-----MIIEv"),
+    ];
+    let test = Test::with_shipped_environments();
+    let dev = test.read("environments/dev.toml");
+    let lines: String = secrets.iter().map(|(name, value)| format!("{name} = \"{value}\"\n")).collect();
+    test.write(
+        "environments/dev.toml",
+        &format!("{dev}\n[service.environment]\n{lines}\n[frontend.environment]\nAPI_TOKEN = \"xoxb-1234-abcd\"\n"),
+    );
+    for args in [&["gen", "--env", "dev"][..], &["show", "--env", "dev"]] {
+        let (status, stdout, stderr) = run_bounded(&test, args, LIMIT);
+        assert_eq!(status, 2, "{args:?}: {stderr}");
+        for (name, value) in secrets.iter().chain(&[("API_TOKEN", "xoxb-1234-abcd")]) {
+            assert!(!stdout.contains(value) && !stderr.contains(value), "{args:?} repeats {name}:\n{stdout}\n{stderr}");
+        }
+        assert!(stderr.contains("`service.environment.DB_PASSWORD` looks like a credential"), "{stderr}");
+        assert!(stderr.contains("`frontend.environment.API_TOKEN` looks like a credential"), "{stderr}");
+    }
+    assert!(!test.path().join("generated").exists(), "nothing is written");
+
+    // A token in the repository URL is refused without being repeated.
+    test.write(
+        "environments/dev.toml",
+        &dev.replace("https://github.com/acme/web", "https://ghp_tokentokentoken@github.com/acme/web"),
+    );
+    let (status, stdout, stderr) = run_bounded(&test, &["gen", "--env", "dev"], LIMIT);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(!stdout.contains("ghp_") && !stderr.contains("ghp_"), "{stderr}");
+}

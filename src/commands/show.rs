@@ -8,7 +8,8 @@ use toml::{Table, Value};
 use super::write_line;
 use crate::cli::ShowArgs;
 use crate::config::{FieldPath, LoadedEnvironment, Origin, load_environment};
-use crate::model::Architecture;
+use crate::diagnostic::Diagnostics;
+use crate::model::{Architecture, credentials};
 use crate::workspace::Workspace;
 use crate::{Error, Exit};
 
@@ -19,9 +20,16 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     for warning in &loaded.warnings {
         write_line(err, &warning.to_string())?;
     }
-    super::write_text(out, &render(&loaded)?)?;
+    let secrets = credentials::suspected_values(&loaded.settings);
+    let mut text = render(&loaded)?;
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret.as_str(), "<not shown>");
+    }
+    super::write_text(out, &text)?;
     // The settings are shown even when they do not validate: that is when they help most.
-    Architecture::from_environment(&loaded).map_err(Error::Invalid)?;
+    Architecture::from_environment(&loaded).map_err(|Diagnostics(errors)| {
+        Error::Invalid(Diagnostics(errors.into_iter().map(|d| d.redact(&secrets)).collect()))
+    })?;
     Ok(Exit::Success)
 }
 
@@ -58,7 +66,14 @@ fn write_table(loaded: &LoadedEnvironment, table: &Table, path: &FieldPath, line
     for (key, value) in table {
         if !is_section(value) {
             let child = path.key(key);
-            lines.push((format!("{} = {value}", toml_key(key)), Some(origin_label(loaded, &child))));
+            let shown = match value {
+                // What looks like a credential is not printed again (validation refuses it).
+                Value::String(text) if in_environment(path) && credentials::suspected(key, text).is_some() => {
+                    Value::String("<not shown: looks like a credential>".to_string())
+                }
+                other => other.clone(),
+            };
+            lines.push((format!("{} = {shown}", toml_key(key)), Some(origin_label(loaded, &child))));
         }
     }
     for (key, value) in table {
@@ -69,6 +84,12 @@ fn write_table(loaded: &LoadedEnvironment, table: &Table, path: &FieldPath, line
             write_table(loaded, inner, &child, lines);
         }
     }
+}
+
+/// Container and build environment variables, where credentials do not belong.
+fn in_environment(path: &FieldPath) -> bool {
+    let path = path.to_string();
+    path == "service.environment" || path == "frontend.environment"
 }
 
 fn toml_key(key: &str) -> String {

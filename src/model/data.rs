@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::credentials;
 use super::edge::in_range;
 use super::schedule::Cron;
 use super::service::valid_env_name;
@@ -430,10 +431,15 @@ impl Frontend {
         if host.is_empty() || names::check_domain_name(host).is_err() || !raw.repository.chars().all(url_safe) {
             checks.error(
                 &path("frontend.repository"),
-                format!(
-                    "`frontend.repository` must be the HTTPS URL of a Git repository, found \"{}\"",
-                    raw.repository.escape_debug()
-                ),
+                // A URL with credentials in it is not repeated.
+                if raw.repository.contains('@') {
+                    "`frontend.repository` must be the HTTPS URL of a Git repository, without credentials in it (the value is not repeated here)".to_string()
+                } else {
+                    format!(
+                        "`frontend.repository` must be the HTTPS URL of a Git repository, found \"{}\"",
+                        raw.repository.escape_debug()
+                    )
+                },
                 Some("for example \"https://github.com/acme/web\"".to_string()),
             );
         }
@@ -452,9 +458,15 @@ impl Frontend {
                 None,
             );
         }
-        for key in raw.environment.keys() {
+        for (key, value) in &raw.environment {
             let at = path("frontend.environment").key(key);
-            if ["NEXT_PUBLIC_API_URL", "AMPLIFY_MONOREPO_APP_ROOT"].contains(&key.as_str()) {
+            if let Some(reason) = credentials::suspected(key, value) {
+                checks.error(
+                    &at,
+                    format!("`frontend.environment.{key}` looks like a credential ({reason}); plain variables are written into main.tf and every plan"),
+                    Some("keep it in Secrets Manager or SSM Parameter Store and let the build read it from there".to_string()),
+                );
+            } else if ["NEXT_PUBLIC_API_URL", "AMPLIFY_MONOREPO_APP_ROOT"].contains(&key.as_str()) {
                 checks.error(&at, format!("`{key}` is set by infragen; remove it from `frontend.environment`"), None);
             } else if !valid_env_name(key) {
                 checks.error(&at, format!("`{key}` is not an environment variable name"), None);

@@ -6,6 +6,7 @@
 //! downstream ever sees unvalidated input, and rendering never has to decide anything the
 //! model could not already say.
 
+pub mod credentials;
 pub mod data;
 pub mod edge;
 pub mod names;

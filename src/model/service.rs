@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::credentials;
 use super::edge::in_range;
 use super::schedule::{Cron, hours_between};
 use super::{Checks, path};
@@ -116,9 +117,15 @@ impl Service {
             );
         }
         check_migrate_command(checks, &raw.migrate_command);
-        for key in raw.environment.keys() {
+        for (key, value) in &raw.environment {
             let at = path("service.environment").key(key);
-            if RESERVED_ENVIRONMENT.contains(&key.as_str()) {
+            if let Some(reason) = credentials::suspected(key, value) {
+                checks.error(
+                    &at,
+                    format!("`service.environment.{key}` looks like a credential ({reason}); plain variables are written into main.tf and every plan"),
+                    Some("keep it in Secrets Manager or SSM Parameter Store and pass the container its ARN or name; allow the task role to read it with `service.task_policy_arns`".to_string()),
+                );
+            } else if RESERVED_ENVIRONMENT.contains(&key.as_str()) {
                 checks.error(
                     &at,
                     format!("`{key}` is set by infragen on the container; remove it from `service.environment`"),
