@@ -190,7 +190,7 @@ pub fn load_environment(
     let default_region = Settings::default().region;
     let region = top_value(&user_layers, "region").and_then(Value::as_str).unwrap_or(&default_region);
     if let Some(region) = regions::find(region) {
-        layers.push(region_layer(region)?);
+        layers.push(builtin_layer(LayerKind::Region(region.code.to_string()), &region.overlay())?);
     }
     layers.push(builtin_layer(LayerKind::Tier(tier), tiers::overlay(tier))?);
     for preset in &selection.presets {
@@ -394,14 +394,7 @@ fn defaults_layer() -> Result<Layer, Diagnostics> {
     Ok(Layer::new(LayerKind::Default, table))
 }
 
-fn region_layer(region: &regions::Region) -> Result<Layer, Diagnostics> {
-    let kind = LayerKind::Region(region.code.to_string());
-    let overlay = region.overlay();
-    let document = DeTable::parse(&overlay).map_err(|e| internal(format!("{kind:?}: {e}")))?;
-    Layer::from_document(kind.clone(), document.get_ref()).map_err(|e| internal(format!("{kind:?}: {e}")))
-}
-
-fn builtin_layer(kind: LayerKind, overlay: &'static str) -> Result<Layer, Diagnostics> {
+fn builtin_layer(kind: LayerKind, overlay: &str) -> Result<Layer, Diagnostics> {
     let document = DeTable::parse(overlay).map_err(|e| internal(format!("{kind:?}: {e}")))?;
     Layer::from_document(kind.clone(), document.get_ref()).map_err(|e| internal(format!("{kind:?}: {e}")))
 }

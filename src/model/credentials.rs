@@ -13,9 +13,7 @@ pub fn suspected_values(settings: &crate::config::Settings) -> Vec<String> {
             }
         }
     }
-    if let Some((_, rest)) = settings.frontend.repository.split_once("://")
-        && let Some((userinfo, _)) = rest.split(['/', '?', '#']).next().unwrap_or_default().rsplit_once('@')
-    {
+    if let Some(userinfo) = userinfo(&settings.frontend.repository) {
         values.push(userinfo.to_string());
     }
     values
@@ -79,11 +77,16 @@ fn by_value(value: &str) -> Option<&'static str> {
     None
 }
 
+/// The `user[:password]` part of `scheme://user[:password]@host...`.
+fn userinfo(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.rsplit_once('@').map(|(userinfo, _)| userinfo)
+}
+
 /// `scheme://user:password@host...`
 pub fn url_with_password(value: &str) -> bool {
-    let Some((_, rest)) = value.split_once("://") else { return false };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()))
+    userinfo(value).is_some_and(|userinfo| userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()))
 }
 
 #[cfg(test)]
