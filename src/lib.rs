@@ -75,10 +75,7 @@ impl From<render::RenderError> for Error {
 
 impl From<output::OutputError> for Error {
     fn from(error: output::OutputError) -> Self {
-        match error {
-            output::OutputError::NotOurs { .. } => Error::Usage(error.to_string()),
-            other => Error::Io(other.to_string()),
-        }
+        if error.is_invalid_input() { Error::Usage(error.to_string()) } else { Error::Io(error.to_string()) }
     }
 }
 

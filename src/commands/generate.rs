@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{load_all, write_line, write_text};
 use crate::cli::{GenArgs, Selection};
 use crate::config::Stage;
-use crate::output::{FileChange, Guard, Plan, Review, stale_references};
+use crate::output::{FileChange, Guard, OutputLock, Plan, Review, stale_references};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
@@ -29,6 +29,13 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         roots.push(renderer.bootstrap(&source.architecture)?);
     }
 
+    // One run at a time in the directory, from reading the old tree to writing the new one;
+    // taking the lock finishes what an interrupted run left.
+    let mut waited = Ok(());
+    let lock = OutputLock::acquire(&args.out, !args.check, &mut |message| {
+        waited = write_line(err, &format!("note: {message}"));
+    })?;
+    waited?;
     let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
     let guards = guard(&plan, &environments, &roots);
     let out_dir = args.out.display().to_string();
@@ -92,7 +99,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.root))?;
         }
     }
-    plan.write(&args.out, args.force)?;
+    plan.write_locked(&mut lock.expect("gen creates and locks the directory"), args.force)?;
     for (root, guarded) in roots.iter().zip(&guards) {
         write_summary(out, &out_dir, root, &plan)?;
         for finding in &guarded.guard.findings {

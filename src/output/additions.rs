@@ -185,13 +185,19 @@ fn collect_added(
         Err(e) => return Err(io_error(dir)(e)),
     };
     for entry in entries {
-        let path = entry.map_err(io_error(dir))?.path();
+        let entry = entry.map_err(io_error(dir))?;
+        let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.starts_with('.') {
+        // The entry's own type: a link is neither followed nor read (nor is a FIFO read).
+        let kind = entry.file_type().map_err(io_error(&path))?;
+        if name.starts_with('.') || kind.is_symlink() {
             continue;
         }
-        if path.is_dir() {
+        if kind.is_dir() {
             collect_added(out, &path, ours, added)?;
+            continue;
+        }
+        if !kind.is_file() {
             continue;
         }
         let Ok(relative) = path.strip_prefix(out) else { continue };

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::root_of;
+use super::{owned_path, root_of};
 
 /// File name of the manifest, at the top of the output directory.
 pub const MANIFEST_FILE: &str = ".infragen-manifest";
@@ -23,8 +23,14 @@ impl Manifest {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            if line.starts_with('/') || line.split('/').any(|p| p == ".." || p.is_empty()) {
-                return Err(format!("line {}: `{line}` is not a path inside the output directory", index + 1));
+            // The manifest arrives with the tree (a pull request can change it): a line only
+            // ever names a file infragen may own, or it is refused as a whole.
+            if let Err(message) = owned_path(line) {
+                return Err(format!(
+                    "line {}: `{}` {message}; infragen never lists such a path\n  = help: restore {MANIFEST_FILE} from version control, or remove the line",
+                    index + 1,
+                    line.escape_debug()
+                ));
             }
             files.insert(line.to_string());
         }
@@ -38,6 +44,11 @@ impl Manifest {
             text.push('\n');
         }
         text
+    }
+
+    /// Every file listed.
+    pub fn files(&self) -> impl Iterator<Item = &String> {
+        self.files.iter()
     }
 
     /// The files of one root.

@@ -1,32 +1,42 @@
 //! Writing rendered roots to disk, or comparing them with what is there.
 //!
-//! Everything is rendered and checked in memory first. Writing then stages every new or
-//! changed file in a temporary directory inside the output directory (so renames stay on
-//! one filesystem), renames each into place, removes the files infragen generated before
-//! and no longer generates, and updates the manifest. A run that fails before the renames
-//! leaves the output exactly as it was. Files infragen did not write (`.terraform/`,
-//! `.terraform.lock.hcl`, state) are never touched.
+//! Everything is rendered and checked in memory first. A run that reads or writes the
+//! output directory first takes its lock ([`OutputLock`]), which finishes or rolls back
+//! whatever an interrupted earlier run left (see `journal.rs`). Writing then stages every
+//! new or changed file, backs up the ones it replaces or removes, commits an intent journal
+//! and only then changes the tree: a run is all or nothing once the next run (or this one)
+//! has finished its journal. Nothing below the output directory is ever read, written,
+//! created or removed through a symbolic link (see `tree.rs`). Files infragen did not write
+//! (`.terraform/`, `.terraform.lock.hcl`, state) are never touched.
 //!
 //! The manifest (`.infragen-manifest`) lists the files infragen wrote; it is also the
 //! marker that the directory belongs to infragen: writing into an existing directory
-//! without one needs `--force`.
+//! without one needs `--force`. It is untrusted input: every line must be a path infragen
+//! may own ([`owned_path`]).
 
 mod additions;
 mod guard;
+mod journal;
+mod lock;
 mod manifest;
 mod review;
+mod tree;
 
 use std::collections::BTreeMap;
-use std::fs;
+
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use additions::{StaleReference, stale_references};
 pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
+pub use journal::{JOURNAL_FILE, STAGING_PREFIX};
+pub use lock::{LOCK_FILE, OutputLock};
 pub use manifest::{MANIFEST_FILE, Manifest};
 pub use review::Review;
 
 use crate::render::RenderedRoot;
+use journal::{Direction, Journal, Step};
+use tree::Tree;
 
 /// A problem with the output directory.
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +47,56 @@ pub enum OutputError {
     NotOurs { dir: String },
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
+    /// A rendered path infragen may not own (a bug).
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    /// A link inside the output directory (or the directory itself is one).
+    #[error(
+        "{path} is a symbolic link; infragen never reads or writes through a link in its output directory (nothing was written)\n  = help: replace the link with a real directory or file (or remove it), then run again"
+    )]
+    Link { path: String },
+    /// Something in the output directory infragen will not act on: a manifest or journal
+    /// line it never writes, a directory where a file belongs.
+    #[error("{path}: {message}")]
+    Refused { path: String, message: String },
+    /// Another run held the lock for longer than the wait.
+    #[error(
+        "{dir}: another infragen run is still writing here after {seconds} s of waiting (it holds {dir}/{LOCK_FILE}); nothing was written\n  = help: let it finish and run again, or wait longer with INFRAGEN_LOCK_TIMEOUT=SECONDS"
+    )]
+    Busy { dir: String, seconds: u64 },
+}
+
+impl OutputError {
+    /// Whether the error is about the input (the tree's contents) rather than I/O: exit 2.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, OutputError::NotOurs { .. } | OutputError::Link { .. } | OutputError::Refused { .. })
+    }
+
+    fn io(path: &Path, source: io::Error) -> OutputError {
+        OutputError::Io { path: path.display().to_string(), source }
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.display().to_string(), source }
+    move |source| OutputError::io(path, source)
+}
+
+/// Debug builds stop dead (exit status 137, like SIGKILL, no cleanup) before the Nth
+/// change to the file system when `INFRAGEN_CRASH_AT=N` is set: the crash tests use it to
+/// reach every step of a write. Release builds have no such hook.
+fn crash_point() {
+    #[cfg(debug_assertions)]
+    {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static STEPS: AtomicU64 = AtomicU64::new(0);
+        static AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+        let at = *AT.get_or_init(|| std::env::var("INFRAGEN_CRASH_AT").ok().and_then(|n| n.parse().ok()));
+        if let Some(at) = at
+            && STEPS.fetch_add(1, Ordering::SeqCst) == at
+        {
+            std::process::exit(137);
+        }
+    }
 }
 
 /// What a file's status would be after writing.
@@ -70,25 +124,26 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Compares `roots` with the directory `out`.
+    /// Compares `roots` with the directory `out`, never reading through a link. Take the
+    /// directory's [`OutputLock`] first: it finishes an interrupted earlier run.
     pub fn new(out: &Path, roots: &[RenderedRoot]) -> Result<Plan, OutputError> {
+        let mut tree = Tree::open(out)?;
         let manifest_path = out.join(MANIFEST_FILE);
-        let (manifest, manifest_exists) = match fs::read_to_string(&manifest_path) {
-            Ok(text) => (
+        let (manifest, manifest_exists) = match read_if_exists(&mut tree, MANIFEST_FILE)? {
+            Some(text) => (
                 Manifest::parse(&text)
-                    .map_err(|message| OutputError::Invalid { path: manifest_path.display().to_string(), message })?,
+                    .map_err(|message| OutputError::Refused { path: manifest_path.display().to_string(), message })?,
                 true,
             ),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => (Manifest::default(), false),
-            Err(e) => return Err(io_error(&manifest_path)(e)),
+            None => (Manifest::default(), false),
         };
         let mut plan = Plan { manifest_exists, ..Plan::default() };
         let mut new_manifest = manifest.clone();
         for root in roots {
             plan.roots.push(root.name.clone());
             for (path, content) in &root.files {
-                check_relative(path)?;
-                let on_disk = read_if_exists(&out.join(path))?;
+                owned_path(path).map_err(|message| OutputError::Invalid { path: path.clone(), message })?;
+                let on_disk = read_if_exists(&mut tree, path)?;
                 let change = match &on_disk {
                     None => FileChange::Added,
                     Some(current) if current == content => FileChange::Unchanged,
@@ -102,7 +157,7 @@ impl Plan {
             }
             for path in manifest.files_of(&root.name) {
                 if !root.files.contains_key(path)
-                    && let Some(current) = read_if_exists(&out.join(path))?
+                    && let Some(current) = read_if_exists(&mut tree, path)?
                 {
                     plan.current.insert(path.clone(), current);
                     plan.files.insert(path.clone(), FileChange::Removed);
@@ -113,7 +168,7 @@ impl Plan {
         // The manifest is planned like any generated file, so that --check notices when
         // only it is stale.
         let manifest_text = new_manifest.render();
-        let on_disk = read_if_exists(&manifest_path)?;
+        let on_disk = read_if_exists(&mut tree, MANIFEST_FILE)?;
         let change = match &on_disk {
             None => FileChange::Added,
             Some(current) if *current == manifest_text => FileChange::Unchanged,
@@ -188,148 +243,133 @@ impl Plan {
         text
     }
 
-    /// Writes the plan into `out`. Refuses a directory infragen did not create unless
-    /// `force` is set.
+    /// Writes the plan into `out`, taking its lock only now: for callers that planned
+    /// without one (tests). `infragen gen` holds the lock from before planning instead.
     pub fn write(&self, out: &Path, force: bool) -> Result<(), OutputError> {
-        if !self.manifest_exists && !force && out.exists() && !is_empty_dir(out)? {
-            return Err(OutputError::NotOurs { dir: out.display().to_string() });
-        }
-        fs::create_dir_all(out).map_err(io_error(out))?;
-        clean_stale_staging(out)?;
-
-        let staging = out.join(format!("{STAGING_PREFIX}{}", std::process::id()));
-        let staged = self.stage(&staging);
-        if let Err(e) = staged {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-        let applied = self.apply(out, &staging);
-        let _ = fs::remove_dir_all(&staging);
-        applied
+        let mut lock = OutputLock::acquire(out, true, &mut |_| {})?.expect("created");
+        self.write_locked(&mut lock, force)
     }
 
-    /// Writes every new or changed file (the manifest among them) into the staging directory.
-    fn stage(&self, staging: &Path) -> Result<(), OutputError> {
-        fs::create_dir_all(staging).map_err(io_error(staging))?;
-        for (path, change) in &self.files {
-            if matches!(change, FileChange::Added | FileChange::Changed) {
-                let content = self.rendered.get(path).map(String::as_str).unwrap_or_default();
-                write_file(&staging.join(path), content)?;
-            }
+    /// Writes the plan into the locked directory, all or nothing (see `journal.rs`).
+    /// Refuses a directory infragen did not create unless `force` is set.
+    pub fn write_locked(&self, lock: &mut OutputLock, force: bool) -> Result<(), OutputError> {
+        let out = lock.tree();
+        if !self.manifest_exists && !force && !is_empty_but_for_the_lock(out)? {
+            return Err(OutputError::NotOurs { dir: out.path().display().to_string() });
         }
-        Ok(())
+        let (staging_name, mut staging) = journal::create_staging(out)?;
+        let steps = match self.stage(out, &mut staging) {
+            Ok(steps) => steps,
+            Err(error) => {
+                // Nothing in the tree has changed yet.
+                let _ = out.remove_child_tree(&staging_name);
+                return Err(error);
+            }
+        };
+        let journal = Journal { staging: staging_name.clone(), direction: Direction::Forward, steps };
+        if let Err(error) = journal::commit(out, &mut staging, &journal) {
+            let _ = out.remove_child_file(JOURNAL_FILE);
+            let _ = out.remove_child_tree(&staging_name);
+            return Err(error);
+        }
+        journal::finish(out, journal, None)
     }
 
-    /// Moves staged files into place, removes what is no longer generated, and moves the
-    /// manifest last: a run interrupted before that leaves the old manifest, and the next
-    /// run converges (it rewrites what differs and removes what the old manifest lists).
-    fn apply(&self, out: &Path, staging: &Path) -> Result<(), OutputError> {
+    /// Writes every new or changed file into `new/` of the staging directory, links every
+    /// file to be replaced or removed into `old/`, and syncs them all; returns the steps
+    /// that apply them, the manifest last. Nothing in the tree changes.
+    fn stage(&self, out: &mut Tree, staging: &mut Tree) -> Result<Vec<Step>, OutputError> {
+        let mut new = staging.create_child(journal::NEW_DIR)?;
+        let mut old = staging.create_child(journal::OLD_DIR)?;
+        let (mut puts, mut removes, mut written) = (Vec::new(), Vec::new(), Vec::new());
         for (path, change) in &self.files {
-            if path == MANIFEST_FILE {
-                continue;
-            }
-            let target = out.join(path);
-            match change {
+            let step = match change {
+                FileChange::Unchanged => continue,
                 FileChange::Added | FileChange::Changed => {
-                    if let Some(parent) = target.parent() {
-                        fs::create_dir_all(parent).map_err(io_error(parent))?;
-                    }
-                    let staged = staging.join(path);
-                    fs::rename(&staged, &target).map_err(io_error(&target))?;
+                    let content = self.rendered.get(path).map(String::as_str).unwrap_or_default();
+                    written.push((path, new.create_file(path, content.as_bytes())?));
+                    Step::Put(path.clone())
                 }
-                FileChange::Removed => {
-                    remove_file_if_exists(&target)?;
-                    remove_empty_parents(out, &target);
-                }
-                FileChange::Unchanged => {}
+                FileChange::Removed => Step::Remove(path.clone()),
+            };
+            if out.exists(path)? {
+                old.link_from(out, path)?;
+            }
+            match step {
+                Step::Put(_) if path == MANIFEST_FILE => {}
+                Step::Put(_) => puts.push(step),
+                Step::Remove(_) => removes.push(step),
             }
         }
-        if self.files.get(MANIFEST_FILE).is_some_and(|c| *c != FileChange::Unchanged) {
-            let manifest = out.join(MANIFEST_FILE);
-            fs::rename(staging.join(MANIFEST_FILE), &manifest).map_err(io_error(&manifest))?;
+        // One sync per file once all are written (the file system can write them out
+        // together), one per directory for the names.
+        for (path, file) in written {
+            file.sync_data().map_err(|e| OutputError::io(&new.shown(path), e))?;
         }
-        Ok(())
+        new.sync_dirs()?;
+        old.sync_dirs()?;
+        staging.sync_dirs()?;
+        let mut steps = puts;
+        steps.extend(removes);
+        if matches!(self.files.get(MANIFEST_FILE), Some(FileChange::Added | FileChange::Changed)) {
+            steps.push(Step::Put(MANIFEST_FILE.to_string()));
+        }
+        Ok(steps)
     }
 }
 
 /// Files as (path, text).
 pub type Files<'a> = Vec<(&'a str, &'a str)>;
 
-const STAGING_PREFIX: &str = ".infragen-staging-";
-
 /// The root a relative path belongs to: its first component.
 pub fn root_of(path: &str) -> &str {
     path.split('/').next().unwrap_or_default()
 }
 
-/// Rendered paths are relative, `/`-separated and never climb out of the output directory.
-fn check_relative(path: &str) -> Result<(), OutputError> {
-    let bad = path.is_empty()
-        || path.starts_with('/')
-        || path.split('/').any(|part| part.is_empty() || part == "." || part == "..");
-    if bad {
-        return Err(OutputError::Invalid {
-            path: path.to_string(),
-            message: "not a relative path inside the output directory".into(),
-        });
-    }
-    Ok(())
-}
+/// The kinds of file infragen generates, by ending. A manifest or journal line naming
+/// anything else is refused, so that neither can make infragen remove state, variables,
+/// a user's override file or Terraform's own files.
+const GENERATED_KINDS: &[&str] = &[".tf", ".md", ".sh", ".json", ".hcl"];
 
-fn read_if_exists(path: &Path) -> Result<Option<String>, OutputError> {
-    match fs::read(path) {
-        // A file that is not UTF-8 cannot be what infragen wrote; treat it as different.
-        Ok(bytes) => {
-            Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error(path)(e)),
-    }
-}
-
-fn write_file(path: &Path, content: &str) -> Result<(), OutputError> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(io_error(parent))?;
-    }
-    let mut file = fs::File::create(path).map_err(io_error(path))?;
-    io::Write::write_all(&mut file, content.as_bytes()).map_err(io_error(path))?;
-    file.sync_all().map_err(io_error(path))
-}
-
-fn remove_file_if_exists(path: &Path) -> Result<(), OutputError> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_error(path)(e)),
+/// Whether infragen may own `path` (a rendered file, a manifest or journal line): relative,
+/// `/`-separated and normalised, inside a root's directory (`ROOT/...`), no hidden
+/// component, portable characters only, a generated kind of file and not an override file.
+/// Returns what is wrong otherwise.
+pub fn owned_path(path: &str) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let wrong = if path.len() > 1024 {
+        Some("is longer than 1024 bytes")
+    } else if parts.len() < 2 {
+        Some("is not inside a root's directory")
+    } else if parts.iter().any(|part| part.is_empty() || *part == "." || *part == "..") {
+        Some("is not a normalised relative path inside the output directory")
+    } else if parts.iter().any(|part| part.starts_with('.') || part.starts_with('-') || part.len() > 255) {
+        Some("has a hidden or unusual component")
+    } else if !path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/')) {
+        Some("has characters other than letters, digits, `.`, `_`, `-` and `/`")
+    } else if !GENERATED_KINDS.iter().any(|kind| path.ends_with(kind)) {
+        Some("is not a kind of file infragen generates")
+    } else if parts.last().is_some_and(|name| *name == "override.tf" || name.ends_with("_override.tf")) {
+        Some("is a Terraform override file, which is always the user's")
+    } else {
+        None
+    };
+    match wrong {
+        Some(message) => Err(message.to_string()),
+        None => Ok(()),
     }
 }
 
-/// Removes the directories a removed file leaves empty, up to (not including) `out`.
-fn remove_empty_parents(out: &Path, file: &Path) {
-    let mut dir: Option<PathBuf> = file.parent().map(Path::to_path_buf);
-    while let Some(d) = dir {
-        if d == out || !d.starts_with(out) || fs::remove_dir(&d).is_err() {
-            break;
-        }
-        dir = d.parent().map(Path::to_path_buf);
+fn read_if_exists(tree: &mut Option<Tree>, path: &str) -> Result<Option<String>, OutputError> {
+    match tree {
+        Some(tree) => tree.read(path),
+        None => Ok(None),
     }
 }
 
-fn is_empty_dir(dir: &Path) -> Result<bool, OutputError> {
-    let mut entries = fs::read_dir(dir).map_err(io_error(dir))?;
-    Ok(entries.next().is_none())
-}
-
-/// Removes staging directories an interrupted earlier run left behind.
-fn clean_stale_staging(out: &Path) -> Result<(), OutputError> {
-    for entry in fs::read_dir(out).map_err(io_error(out))? {
-        let entry = entry.map_err(io_error(out))?;
-        if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
-            let path = entry.path();
-            fs::remove_dir_all(&path).map_err(io_error(&path))?;
-        }
-    }
-    Ok(())
+/// Whether the directory holds nothing but infragen's lock file.
+fn is_empty_but_for_the_lock(out: &Tree) -> Result<bool, OutputError> {
+    Ok(out.entries()?.iter().all(|(name, _)| name == LOCK_FILE))
 }
 
 #[cfg(test)]

@@ -1,0 +1,329 @@
+//! File operations below the output directory that never follow a symbolic link.
+//!
+//! Every operation starts from a descriptor of the output directory and opens one path
+//! component at a time with `O_NOFOLLOW` (`openat`, `mkdirat`, `renameat`, `unlinkat`), so a
+//! link anywhere below `--out` (a directory replaced by a link in a pull request, a link at a
+//! file's place) is refused with its name instead of being read, written, created in or
+//! removed through; checking with `symlink_metadata` first and then using the path would
+//! leave a window in which the link could appear. The output directory itself must not be a
+//! link either; the directories above it are the user's choice and are followed.
+//!
+//! Paths are relative, `/`-separated and already validated (see [`super::owned_path`]).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::{OutputError, crash_point};
+
+const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
+
+/// An open directory below (or at) the output directory, with the path it is shown as.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    path: PathBuf,
+    fd: OwnedFd,
+    /// Directories below this one opened so far, by relative path: each is opened once.
+    dirs: HashMap<String, OwnedFd>,
+}
+
+impl Tree {
+    /// Opens the directory `path` without following a link at its last component; `None`
+    /// when it does not exist.
+    pub fn open(path: &Path) -> Result<Option<Tree>, OutputError> {
+        match rustix::fs::open(path, DIR_FLAGS, Mode::empty()) {
+            Ok(fd) => Ok(Some(Tree { path: path.to_path_buf(), fd, dirs: HashMap::new() })),
+            Err(Errno::NOENT) => Ok(None),
+            Err(errno) => {
+                Err(classify(path, errno, || rustix::fs::lstat(path).ok().map(|s| FileType::from_raw_mode(s.st_mode))))
+            }
+        }
+    }
+
+    /// Opens the directory `path`, creating it (and the directories above it) first.
+    pub fn create(path: &Path) -> Result<Tree, OutputError> {
+        if let Some(tree) = Tree::open(path)? {
+            return Ok(tree);
+        }
+        std::fs::create_dir_all(path).map_err(|e| OutputError::io(path, e))?;
+        Tree::open(path)?.ok_or_else(|| OutputError::io(path, io::ErrorKind::NotFound.into()))
+    }
+
+    /// The directory as the user named it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How a relative path is shown in messages.
+    pub fn shown(&self, relative: &str) -> PathBuf {
+        if relative.is_empty() { self.path.clone() } else { self.path.join(relative) }
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The directory `relative` (`""` is this one), opened without following links;
+    /// created when `create` is set, else `None` when it does not exist.
+    fn dir(&mut self, relative: &str, create: bool) -> Result<Option<BorrowedFd<'_>>, OutputError> {
+        if relative.is_empty() {
+            return Ok(Some(self.fd.as_fd()));
+        }
+        if !self.dirs.contains_key(relative) {
+            let (parent, name) = split(relative);
+            let Some(parent_fd) = self.dir(parent, create)? else { return Ok(None) };
+            let parent_fd = parent_fd.try_clone_to_owned().map_err(|e| OutputError::io(&self.shown(parent), e))?;
+            let opened = match rustix::fs::openat(&parent_fd, name, DIR_FLAGS, Mode::empty()) {
+                Err(Errno::NOENT) if create => {
+                    crash_point();
+                    match rustix::fs::mkdirat(&parent_fd, name, Mode::from_raw_mode(0o777)) {
+                        Ok(()) | Err(Errno::EXIST) => {}
+                        Err(errno) => return Err(OutputError::io(&self.shown(relative), errno.into())),
+                    }
+                    rustix::fs::openat(&parent_fd, name, DIR_FLAGS, Mode::empty())
+                }
+                other => other,
+            };
+            let fd = match opened {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) => return Ok(None),
+                Err(errno) => return Err(self.classify_at(&parent_fd, relative, name, errno)),
+            };
+            self.dirs.insert(relative.to_string(), fd);
+        }
+        Ok(self.dirs.get(relative).map(AsFd::as_fd))
+    }
+
+    /// The open directory holding `relative` and the file's name in it.
+    fn parent_of<'a>(&mut self, relative: &'a str, create: bool) -> Result<Option<(OwnedFd, &'a str)>, OutputError> {
+        let (parent, name) = split(relative);
+        let shown = self.shown(parent);
+        match self.dir(parent, create)? {
+            Some(fd) => Ok(Some((fd.try_clone_to_owned().map_err(|e| OutputError::io(&shown, e))?, name))),
+            None => Ok(None),
+        }
+    }
+
+    /// Names a failure to open `name` in `parent`: a link, something that is not what was
+    /// expected, or an I/O error.
+    fn classify_at(&self, parent: &OwnedFd, relative: &str, name: &str, errno: Errno) -> OutputError {
+        classify(&self.shown(relative), errno, || {
+            rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).ok().map(|s| FileType::from_raw_mode(s.st_mode))
+        })
+    }
+
+    /// The text of the regular file `relative`, or `None` when it does not exist. A file
+    /// that is not UTF-8 cannot be what infragen wrote; it reads as different text.
+    pub fn read(&mut self, relative: &str) -> Result<Option<String>, OutputError> {
+        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
+        // O_NONBLOCK: a FIFO put at a file's place must not stall the run.
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(&parent, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(errno) => return Err(self.classify_at(&parent, relative, name, errno)),
+        };
+        let shown = self.shown(relative);
+        let stat = rustix::fs::fstat(&fd).map_err(|e| OutputError::io(&shown, e.into()))?;
+        let kind = FileType::from_raw_mode(stat.st_mode);
+        if kind != FileType::RegularFile {
+            return Err(OutputError::Refused { path: shown.display().to_string(), message: not_a_file(kind) });
+        }
+        let mut bytes = Vec::new();
+        File::from(fd).read_to_end(&mut bytes).map_err(|e| OutputError::io(&shown, e))?;
+        Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
+    }
+
+    /// Whether `relative` exists (as anything, a link included), without following links.
+    pub fn exists(&mut self, relative: &str) -> Result<bool, OutputError> {
+        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(false) };
+        match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(_) => Ok(true),
+            Err(Errno::NOENT) => Ok(false),
+            Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
+        }
+    }
+
+    /// Creates the file `relative` (it must not exist) with `content`, creating the
+    /// directories above it. Returns the open file so that the caller can sync it later.
+    pub fn create_file(&mut self, relative: &str, content: &[u8]) -> Result<File, OutputError> {
+        let (parent, name) = self.parent_of(relative, true)?.expect("created");
+        crash_point();
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&parent, name, flags, Mode::from_raw_mode(0o666))
+            .map_err(|errno| self.classify_at(&parent, relative, name, errno))?;
+        let mut file = File::from(fd);
+        file.write_all(content).map_err(|e| OutputError::io(&self.shown(relative), e))?;
+        Ok(file)
+    }
+
+    /// Moves `relative` from `from` to the same place in this tree, creating the
+    /// directories above it. A link at the target's place is replaced, never followed.
+    pub fn rename_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
+        let (source, name) = from
+            .parent_of(relative, false)?
+            .ok_or_else(|| OutputError::io(&from.shown(relative), io::ErrorKind::NotFound.into()))?;
+        let (target, _) = self.parent_of(relative, true)?.expect("created");
+        crash_point();
+        rustix::fs::renameat(&source, name, &target, name)
+            .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))
+    }
+
+    /// Removes the file `relative` if it exists (a link is removed itself), then the
+    /// directories that leaves empty, up to this one. Returns whether it existed.
+    pub fn remove_file(&mut self, relative: &str) -> Result<bool, OutputError> {
+        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(false) };
+        crash_point();
+        match rustix::fs::unlinkat(&parent, name, AtFlags::empty()) {
+            Ok(()) => {}
+            Err(Errno::NOENT) => return Ok(false),
+            Err(errno) => return Err(self.classify_at(&parent, relative, name, errno)),
+        }
+        let mut dir = split(relative).0;
+        while !dir.is_empty() {
+            let (parent, name) = split(dir);
+            let Some(parent_fd) = self.dir(parent, false)? else { break };
+            crash_point();
+            if rustix::fs::unlinkat(parent_fd, name, AtFlags::REMOVEDIR).is_err() {
+                break;
+            }
+            self.dirs.remove(dir);
+            dir = parent;
+        }
+        Ok(true)
+    }
+
+    /// Flushes this directory and every directory below it opened so far: their entries
+    /// (files created, renamed or removed) survive a power loss once this returns.
+    pub fn sync_dirs(&self) -> Result<(), OutputError> {
+        for (relative, fd) in &self.dirs {
+            rustix::fs::fsync(fd).map_err(|e| OutputError::io(&self.shown(relative), e.into()))?;
+        }
+        rustix::fs::fsync(&self.fd).map_err(|e| OutputError::io(&self.path, e.into()))
+    }
+
+    /// The entries directly in this directory, with their kind (a link is a link).
+    pub fn entries(&self) -> Result<Vec<(String, FileType)>, OutputError> {
+        let mut dir = rustix::fs::Dir::read_from(&self.fd).map_err(|e| OutputError::io(&self.path, e.into()))?;
+        let mut entries = Vec::new();
+        while let Some(entry) = dir.read() {
+            let entry = entry.map_err(|e| OutputError::io(&self.path, e.into()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let mut kind = entry.file_type();
+            if kind == FileType::Unknown {
+                kind = rustix::fs::statat(&self.fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
+                    .map(|s| FileType::from_raw_mode(s.st_mode))
+                    .unwrap_or(FileType::Unknown);
+            }
+            entries.push((name, kind));
+        }
+        Ok(entries)
+    }
+
+    /// Opens the directory `name` directly in this one (not through a link).
+    pub fn child(&self, name: &str) -> Result<Option<Tree>, OutputError> {
+        let path = self.path.join(name);
+        match rustix::fs::openat(&self.fd, name, DIR_FLAGS, Mode::empty()) {
+            Ok(fd) => Ok(Some(Tree { path, fd, dirs: HashMap::new() })),
+            Err(Errno::NOENT) => Ok(None),
+            Err(errno) => {
+                Err(self.classify_at(&self.fd.try_clone().map_err(|e| OutputError::io(&path, e))?, name, name, errno))
+            }
+        }
+    }
+
+    /// Creates the directory `name` directly in this one; fails if it exists.
+    pub fn create_child(&self, name: &str) -> Result<Tree, OutputError> {
+        let path = self.path.join(name);
+        crash_point();
+        rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o777))
+            .map_err(|e| OutputError::io(&path, e.into()))?;
+        self.child(name)?.ok_or_else(|| OutputError::io(&path, io::ErrorKind::NotFound.into()))
+    }
+
+    /// Removes the directory `name` in this one and everything in it; links in it are
+    /// removed themselves, never followed.
+    pub fn remove_child_tree(&self, name: &str) -> Result<(), OutputError> {
+        if let Some(child) = self.child(name)? {
+            for (entry, kind) in child.entries()? {
+                if kind == FileType::Directory {
+                    child.remove_child_tree(&entry)?;
+                } else {
+                    crash_point();
+                    rustix::fs::unlinkat(&child.fd, entry.as_str(), AtFlags::empty())
+                        .map_err(|e| OutputError::io(&child.path.join(&entry), e.into()))?;
+                }
+            }
+        }
+        crash_point();
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
+            Ok(()) | Err(Errno::NOENT) => Ok(()),
+            Err(errno) => Err(OutputError::io(&self.path.join(name), errno.into())),
+        }
+    }
+
+    /// Links the file `relative` of `from` to the same place in this tree (a backup that
+    /// shares the file's content), creating the directories above it.
+    pub fn link_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
+        let (source, name) = from
+            .parent_of(relative, false)?
+            .ok_or_else(|| OutputError::io(&from.shown(relative), io::ErrorKind::NotFound.into()))?;
+        let (target, _) = self.parent_of(relative, true)?.expect("created");
+        crash_point();
+        rustix::fs::linkat(&source, name, &target, name, AtFlags::empty())
+            .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))
+    }
+
+    /// Renames `from_name` directly in `from` to `name` directly in this one.
+    pub fn rename_child_from(&self, from: &Tree, from_name: &str, name: &str) -> Result<(), OutputError> {
+        crash_point();
+        rustix::fs::renameat(&from.fd, from_name, &self.fd, name)
+            .map_err(|errno| OutputError::io(&self.path.join(name), errno.into()))
+    }
+
+    /// Removes the file `name` directly in this one, if it is there.
+    pub fn remove_child_file(&self, name: &str) -> Result<(), OutputError> {
+        crash_point();
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => Ok(()),
+            Err(errno) => Err(OutputError::io(&self.path.join(name), errno.into())),
+        }
+    }
+}
+
+/// `a/b/c` -> (`a/b`, `c`); `c` -> (``, `c`).
+fn split(relative: &str) -> (&str, &str) {
+    relative.rsplit_once('/').unwrap_or(("", relative))
+}
+
+/// Turns a failed open into a precise error: a link is refused by name.
+fn classify(path: &Path, errno: Errno, kind: impl FnOnce() -> Option<FileType>) -> OutputError {
+    let shown = path.display().to_string();
+    match (errno, kind()) {
+        (_, Some(FileType::Symlink)) => OutputError::Link { path: shown },
+        (Errno::NOTDIR | Errno::ISDIR | Errno::LOOP, Some(kind)) => {
+            OutputError::Refused { path: shown, message: not_a_file(kind) }
+        }
+        _ => OutputError::io(path, errno.into()),
+    }
+}
+
+fn not_a_file(kind: FileType) -> String {
+    let what = match kind {
+        FileType::RegularFile => "a file",
+        FileType::Directory => "a directory",
+        FileType::Fifo => "a FIFO",
+        FileType::Socket => "a socket",
+        FileType::CharacterDevice | FileType::BlockDevice => "a device",
+        _ => "something other than a file",
+    };
+    format!("{what} stands where infragen keeps a generated file or directory\n  = help: move it away, then run again")
+}
