@@ -232,7 +232,7 @@ pub fn finish(out: &mut Tree, journal: Journal, listed: Option<&BTreeSet<String>
                     return Err(both(error, e));
                 }
                 close(out, &journal.staging)?;
-                return Err(error);
+                return Err(OutputError::RolledBack { error: Box::new(error) });
             }
         }
     }
@@ -295,12 +295,16 @@ fn backward(
 ) -> Result<(), OutputError> {
     for step in steps.iter().rev() {
         let (Step::Put(path) | Step::Remove(path)) = step;
-        let backed_up = match old.as_deref_mut() {
-            Some(old) => old.exists(path)?,
-            None => false,
+        let backup = match old.as_deref_mut() {
+            Some(old) => old.identity(path)?,
+            None => None,
         };
-        if backed_up {
-            out.rename_from(old.as_deref_mut().expect("checked"), path)?;
+        if let Some(backup) = backup {
+            // A file not yet replaced or removed is the backup itself (a hard link): it
+            // stays as it is.
+            if out.identity(path)? != Some(backup) {
+                out.rename_from(old.as_deref_mut().expect("checked"), path)?;
+            }
         } else if let Step::Put(path) = step {
             // An added file: it is in place once it left new/.
             let placed = match new.as_deref_mut() {

@@ -64,12 +64,19 @@ pub enum OutputError {
         "{dir}: another infragen run is still writing here after {seconds} s of waiting (it holds {dir}/{LOCK_FILE}); nothing was written\n  = help: let it finish and run again, or wait longer with INFRAGEN_LOCK_TIMEOUT=SECONDS"
     )]
     Busy { dir: String, seconds: u64 },
+    /// Writing failed part-way and every file was put back as it was.
+    #[error("{error}\n  = note: nothing was changed: the files already moved into place were put back as they were")]
+    RolledBack { error: Box<OutputError> },
 }
 
 impl OutputError {
     /// Whether the error is about the input (the tree's contents) rather than I/O: exit 2.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self, OutputError::NotOurs { .. } | OutputError::Link { .. } | OutputError::Refused { .. })
+        match self {
+            OutputError::NotOurs { .. } | OutputError::Link { .. } | OutputError::Refused { .. } => true,
+            OutputError::RolledBack { error } => error.is_invalid_input(),
+            _ => false,
+        }
     }
 
     fn io(path: &Path, source: io::Error) -> OutputError {
@@ -292,7 +299,7 @@ impl Plan {
                 }
                 FileChange::Removed => Step::Remove(path.clone()),
             };
-            if out.exists(path)? {
+            if matches!(change, FileChange::Changed | FileChange::Removed) {
                 old.link_from(out, path)?;
             }
             match step {

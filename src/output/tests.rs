@@ -9,6 +9,10 @@ fn root(name: &str, files: &[(&str, &str)]) -> RenderedRoot {
     }
 }
 
+fn locked(out: &Path) -> OutputLock {
+    OutputLock::acquire(out, true, &mut |_| {}).expect("lock").expect("created")
+}
+
 fn write(out: &Path, roots: &[RenderedRoot]) -> Plan {
     let plan = Plan::new(out, roots).expect("plan");
     plan.write(out, false).expect("write");
@@ -120,4 +124,80 @@ fn rendered_paths_cannot_escape_the_output_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = RenderedRoot { name: "dev".into(), files: [("dev/../../etc".to_string(), String::new())].into() };
     assert!(matches!(Plan::new(dir.path(), &[bad]), Err(OutputError::Invalid { .. })));
+}
+
+#[test]
+fn a_failure_part_way_through_the_renames_puts_every_file_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    write(out, &[root("dev", &[("a.tf", "old a\n"), ("z.tf", "old z\n"), ("gone.tf", "gone\n")])]);
+    let before = snapshot(out);
+    let roots = [root("dev", &[("a.tf", "new a\n"), ("m.tf/x.tf", "new\n"), ("z.tf", "new z\n")])];
+    let mut lock = locked(out);
+    let plan = Plan::new(out, &roots).unwrap();
+    // Planned, then something takes the place of a directory the run needs: the rename of
+    // dev/m.tf/x.tf fails after dev/a.tf is in place.
+    fs::write(out.join("dev/m.tf"), "in the way\n").unwrap();
+    let error = plan.write_locked(&mut lock, false).expect_err("fails part-way");
+    assert!(matches!(error, OutputError::RolledBack { .. }), "{error}");
+    assert!(error.to_string().contains("nothing was changed"), "{error}");
+    fs::remove_file(out.join("dev/m.tf")).unwrap();
+    assert_eq!(snapshot(out), before);
+}
+
+#[test]
+fn an_output_directory_that_is_a_link_is_refused_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    let out = dir.path().join("generated");
+    std::os::unix::fs::symlink("elsewhere", &out).unwrap();
+    let error = OutputLock::acquire(&out, true, &mut |_| {}).expect_err("refused");
+    assert!(matches!(&error, OutputError::Link { path } if *path == out.display().to_string()), "{error}");
+    assert!(error.is_invalid_input());
+    assert_eq!(fs::read_dir(dir.path().join("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn paths_infragen_may_own() {
+    for good in ["dev/main.tf", "prod/modules/rds/README.md", "dev/deploy.sh"] {
+        assert_eq!(owned_path(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "main.tf",
+        "/etc/passwd.tf",
+        "dev/../../x.tf",
+        "dev/./main.tf",
+        "dev//main.tf",
+        "dev/.terraform/x.tf",
+        "dev/.terraform.lock.hcl",
+        "dev/terraform.tfstate",
+        "dev/terraform.tfvars",
+        "dev/override.tf",
+        "dev/db_override.tf",
+        "dev/ma in.tf",
+        "dev/main.tf\n",
+        "dev\\main.tf",
+        "dev/-rf.tf",
+        "dev/x",
+    ] {
+        assert!(owned_path(bad).is_err(), "{bad:?}");
+    }
+}
+
+/// Every file under `dir` but the lock file, by relative path.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path.strip_prefix(root).unwrap().display().to_string();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else if relative != LOCK_FILE {
+                files.insert(relative, fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
+    files
 }

@@ -39,9 +39,12 @@ impl Tree {
         match rustix::fs::open(path, DIR_FLAGS, Mode::empty()) {
             Ok(fd) => Ok(Some(Tree { path: path.to_path_buf(), fd, dirs: HashMap::new() })),
             Err(Errno::NOENT) => Ok(None),
-            Err(errno) => {
-                Err(classify(path, errno, || rustix::fs::lstat(path).ok().map(|s| FileType::from_raw_mode(s.st_mode))))
-            }
+            // The output directory itself: a link is refused by name; anything else that is
+            // not a directory is an I/O failure like any other path that cannot be created.
+            Err(errno) => match rustix::fs::lstat(path).map(|s| FileType::from_raw_mode(s.st_mode)) {
+                Ok(FileType::Symlink) => Err(OutputError::Link { path: path.display().to_string() }),
+                _ => Err(OutputError::io(path, errno.into())),
+            },
         }
     }
 
@@ -145,6 +148,19 @@ impl Tree {
         match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(_) => Ok(true),
             Err(Errno::NOENT) => Ok(false),
+            Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
+        }
+    }
+
+    /// The device and inode of `relative` (a link is itself), or `None` when it does not
+    /// exist: whether two names are the same file.
+    pub fn identity(&mut self, relative: &str) -> Result<Option<(u64, u64)>, OutputError> {
+        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
+        match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+            // The fields' types differ between platforms.
+            #[allow(clippy::unnecessary_cast)]
+            Ok(stat) => Ok(Some((stat.st_dev as u64, stat.st_ino as u64))),
+            Err(Errno::NOENT) => Ok(None),
             Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
         }
     }

@@ -150,3 +150,33 @@ impl Output {
         self
     }
 }
+
+/// Every entry under `dir` by relative path, without following links (a link shows as
+/// `-> target`, an empty directory as `/`), leaving out infragen's lock file: what a
+/// reader of the directory sees.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        let mut empty = true;
+        for entry in entries {
+            empty = false;
+            let path = entry.expect("entry").path();
+            let relative = path.strip_prefix(root).expect("inside").display().to_string();
+            let kind = fs::symlink_metadata(&path).expect("metadata").file_type();
+            if kind.is_symlink() {
+                let target = fs::read_link(&path).expect("link");
+                files.insert(relative, format!("-> {}", target.display()).into_bytes());
+            } else if kind.is_dir() {
+                walk(root, &path, files);
+            } else if relative != ".infragen.lock" {
+                files.insert(relative, fs::read(&path).expect("readable"));
+            }
+        }
+        if empty && dir != root {
+            files.insert(format!("{}/", dir.strip_prefix(root).expect("inside").display()), Vec::new());
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
+    files
+}
