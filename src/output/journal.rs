@@ -199,10 +199,25 @@ pub fn recover(out: &mut Tree) -> Result<(), OutputError> {
     }
     for (name, kind) in out.entries()? {
         if kind == FileType::Directory && is_ours(out, &name)? {
-            out.remove_child_tree(&name)?;
+            remove_staging(out, &name)?;
         }
     }
     Ok(())
+}
+
+/// Removes a staging directory, its marker last: one cut short by a crash is still
+/// recognised as infragen's (marked, or empty) and removed by the next run.
+pub fn remove_staging(out: &Tree, name: &str) -> Result<(), OutputError> {
+    if let Some(staging) = out.child(name)? {
+        for (entry, kind) in staging.entries()? {
+            match (entry.as_str(), kind) {
+                (MARKER_FILE, _) => {}
+                (_, FileType::Directory) => staging.remove_child_tree(&entry)?,
+                _ => staging.remove_child_file(&entry)?,
+            }
+        }
+    }
+    out.remove_child_tree(name)
 }
 
 /// Carries a committed journal out: forward, or back when it says so or when going
@@ -323,7 +338,7 @@ fn backward(
 fn close(out: &mut Tree, staging: &str) -> Result<(), OutputError> {
     out.remove_child_file(JOURNAL_FILE)?;
     out.sync_dirs()?;
-    out.remove_child_tree(staging)
+    remove_staging(out, staging)
 }
 
 #[cfg(test)]

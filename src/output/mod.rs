@@ -269,14 +269,14 @@ impl Plan {
             Ok(steps) => steps,
             Err(error) => {
                 // Nothing in the tree has changed yet.
-                let _ = out.remove_child_tree(&staging_name);
+                let _ = journal::remove_staging(out, &staging_name);
                 return Err(error);
             }
         };
         let journal = Journal { staging: staging_name.clone(), direction: Direction::Forward, steps };
         if let Err(error) = journal::commit(out, &mut staging, &journal) {
             let _ = out.remove_child_file(JOURNAL_FILE);
-            let _ = out.remove_child_tree(&staging_name);
+            let _ = journal::remove_staging(out, &staging_name);
             return Err(error);
         }
         journal::finish(out, journal, None)
