@@ -28,11 +28,7 @@ fn concurrent_runs_each_write_a_whole_tree_one_after_the_other() {
     let test = Test::with_fixture_environments();
     // Each variant's tree, written alone.
     let outs = ["alone-0", "alone-1", "alone-2", "alone-3"];
-    let children: Vec<_> = VARIANTS
-        .iter()
-        .zip(outs)
-        .map(|(variant, out)| spawn(&test, &args(variant, out)))
-        .collect();
+    let children: Vec<_> = VARIANTS.iter().zip(outs).map(|(variant, out)| spawn(&test, &args(variant, out))).collect();
     for child in children {
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));

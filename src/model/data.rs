@@ -451,10 +451,21 @@ impl Frontend {
             );
         }
         let root = &raw.app_root;
-        if root.is_empty() || root.starts_with('/') || root.split('/').any(|part| part == ".." || part.is_empty()) {
+        // A directory name of ordinary characters: it lands in Terraform, the Amplify build
+        // settings and the README, and nothing else is a directory of a web app.
+        let plain_part = |part: &str| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@' | b'+'))
+        };
+        if root != "." && (root.len() > 255 || !root.split('/').all(plain_part)) {
             checks.error(
                 &path("frontend.app_root"),
-                format!("`frontend.app_root` must be a relative directory inside the repository (\".\" for its root), found \"{root}\""),
+                format!(
+                    "`frontend.app_root` must be a relative directory inside the repository (\".\" for its root) of letters, digits, `.`, `_`, `-`, `@`, `+` and `/`, found \"{}\"",
+                    root.escape_debug()
+                ),
                 None,
             );
         }

@@ -328,6 +328,9 @@ fn backward(
             };
             if placed {
                 out.remove_file(path)?;
+            } else {
+                // The directories made for it, if the run died before the file came.
+                out.remove_empty_parents(path)?;
             }
         }
     }

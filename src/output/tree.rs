@@ -193,25 +193,40 @@ impl Tree {
     /// Removes the file `relative` if it exists (a link is removed itself), then the
     /// directories that leaves empty, up to this one. Returns whether it existed.
     pub fn remove_file(&mut self, relative: &str) -> Result<bool, OutputError> {
-        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(false) };
+        let Some((parent, name)) = self.parent_of(relative, false)? else {
+            self.remove_empty_parents(relative)?;
+            return Ok(false);
+        };
         crash_point();
-        match rustix::fs::unlinkat(&parent, name, AtFlags::empty()) {
-            Ok(()) => {}
-            Err(Errno::NOENT) => return Ok(false),
+        let existed = match rustix::fs::unlinkat(&parent, name, AtFlags::empty()) {
+            Ok(()) => true,
+            Err(Errno::NOENT) => false,
             Err(errno) => return Err(self.classify_at(&parent, relative, name, errno)),
-        }
+        };
+        // Also when the file was gone already: a run that died between removing it and
+        // its directory leaves the directory for this one.
+        self.remove_empty_parents(relative)?;
+        Ok(existed)
+    }
+
+    /// Removes the directories above `relative` that are empty, up to this one.
+    pub fn remove_empty_parents(&mut self, relative: &str) -> Result<(), OutputError> {
         let mut dir = split(relative).0;
         while !dir.is_empty() {
             let (parent, name) = split(dir);
-            let Some(parent_fd) = self.dir(parent, false)? else { break };
-            crash_point();
-            if rustix::fs::unlinkat(parent_fd, name, AtFlags::REMOVEDIR).is_err() {
-                break;
+            if let Some(parent_fd) = self.dir(parent, false)? {
+                crash_point();
+                match rustix::fs::unlinkat(parent_fd, name, AtFlags::REMOVEDIR) {
+                    // Gone already (an earlier run died after removing it): go on up.
+                    Ok(()) | Err(Errno::NOENT) => {}
+                    // Not empty, or not ours to judge: stop.
+                    Err(_) => break,
+                }
             }
             self.dirs.remove(dir);
             dir = parent;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Flushes this directory and every directory below it opened so far: their entries

@@ -64,12 +64,19 @@ pub fn quote(text: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            // Control characters, and the bidirectional ones that make code read otherwise
+            // than it is ("Trojan Source"), are written as escapes.
+            c if c.is_control() || is_bidi(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// The characters that reorder text when displayed (Unicode bidirectional controls).
+pub fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// An object key: bare when it is a plain identifier, quoted otherwise.
@@ -84,6 +91,11 @@ fn object_key(key: &str) -> String {
 mod tests {
     use super::*;
     use minijinja::value::Serde;
+
+    #[test]
+    fn bidirectional_characters_are_escaped() {
+        assert_eq!(quote("a\u{202e}b\u{2066}"), "\"a\\u202Eb\\u2066\"");
+    }
     use std::collections::BTreeMap;
 
     #[test]

@@ -123,6 +123,7 @@ impl Renderer {
         env.add_global("log_retention_days_allowed", Value::from(crate::model::LOG_RETENTION_DAYS.to_vec()));
         env.add_global("key_administration_actions", Value::from(context::KEY_ADMINISTRATION_ACTIONS.to_vec()));
         env.add_filter("md", |text: &str| markdown_cell(text));
+        env.add_filter("code", |text: &str| markdown_code(text));
         for (name, source) in TEMPLATES {
             env.add_template(name, source).map_err(|e| template_error(name, e))?;
         }
@@ -271,6 +272,32 @@ fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// A string from an environment file as a Markdown code span (the `code` filter): the one
+/// way such a string reaches a README. Inside a code span nothing is Markdown or HTML; the
+/// fence is longer than any run of backticks in the text, so the text cannot close it; a
+/// line break or another control or bidirectional character is written as an escape
+/// (`\n`, `\u001B`), so it can neither end the line nor hide what follows; and `|` is
+/// escaped, which a table cell needs even inside a code span (elsewhere it shows as `\|`).
+pub fn markdown_code(text: &str) -> String {
+    let mut body = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => body.push_str("\\n"),
+            '\r' => body.push_str("\\r"),
+            '\t' => body.push_str("\\t"),
+            '|' => body.push_str("\\|"),
+            c if c.is_control() || hcl::is_bidi(c) => body.push_str(&format!("\\u{:04X}", c as u32)),
+            c => body.push(c),
+        }
+    }
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // One space inside each end is stripped by the reader; it keeps a backtick at an end
+    // from joining the fence.
+    let pad = if body.starts_with('`') || body.ends_with('`') || body.is_empty() { " " } else { "" };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
 /// Markdown and other text: no trailing spaces, at most one blank line in a row, one final
 /// newline.
 fn tidy_text(text: &str) -> String {
@@ -298,6 +325,16 @@ fn tidy_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_from_input_become_code_spans_they_cannot_leave() {
+        assert_eq!(markdown_code("/app/backend migrate"), "`/app/backend migrate`");
+        assert_eq!(markdown_code("a `b` c"), "``a `b` c``");
+        assert_eq!(markdown_code("`x`"), "`` `x` ``");
+        assert_eq!(markdown_code("a | b\n# c"), "`a \\| b\\n# c`");
+        assert_eq!(markdown_code("x\u{1b}\u{202e}"), "`x\\u001B\\u202E`");
+        assert_eq!(markdown_code(""), "`  `");
+    }
 
     #[test]
     fn every_template_compiles() {
