@@ -57,6 +57,17 @@ fn the_output_directory_or_a_file_in_it_as_a_link_is_refused() {
     test.run_args(&changed()).status(2).stderr_contains("generated/dev/main.tf is a symbolic link");
     assert_eq!(test.read("victim.tf"), "# precious\n");
 
+    // Links of the user's own elsewhere in the tree are neither touched nor followed.
+    let test = generated().file("outside/extra.tf", "# hand-written\n").file("outside/module/x.tf", "# cached\n");
+    fs::create_dir_all(test.path().join("generated/dev/.terraform")).unwrap();
+    symlink("../../../outside/module", test.path().join("generated/dev/.terraform/modules")).unwrap();
+    symlink("../../outside/extra.tf", test.path().join("generated/dev/extra.tf")).unwrap();
+    let before = snapshot(&test.path().join("outside"));
+    test.run_args(&changed()).status(0);
+    assert_eq!(snapshot(&test.path().join("outside")), before);
+    assert!(fs::symlink_metadata(test.path().join("generated/dev/extra.tf")).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(test.path().join("generated/dev/.terraform/modules")).unwrap().is_symlink());
+
     let test = generated();
     fs::remove_file(test.path().join("generated/.infragen.lock")).unwrap();
     symlink("../victim", test.path().join("generated/.infragen.lock")).unwrap();
@@ -167,6 +178,29 @@ fn a_directory_that_refuses_a_write_part_way_leaves_the_old_tree() {
     assert!(output.stderr.contains("nothing was changed: the files already moved into place were put back"));
     assert_eq!(snapshot(&test.path().join("generated")), before);
     test.run_args(&changed()).status(0);
+}
+
+#[test]
+fn a_read_only_output_directory_can_still_be_checked() {
+    let test = generated();
+    let out = test.path().join("generated");
+    let as_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let (tool, on, off) = if as_root { ("chattr", "+i", "-i") } else { ("chmod", "555", "755") };
+    if !Command::new(tool).arg(on).arg(&out).status().is_ok_and(|s| s.success())
+        || fs::write(out.join("probe"), "").is_ok()
+    {
+        eprintln!("skipped: cannot make a directory read-only here");
+        return;
+    }
+    let check = test.run_args(&["gen", "--env", "dev", "--check"]);
+    // Without a lock file at all, too.
+    Command::new(tool).arg(off).arg(&out).status().unwrap();
+    fs::remove_file(out.join(".infragen.lock")).unwrap();
+    Command::new(tool).arg(on).arg(&out).status().unwrap();
+    let without = test.run_args(&["gen", "--env", "dev", "--check"]);
+    Command::new(tool).arg(off).arg(&out).status().unwrap();
+    check.status(0);
+    without.status(0);
 }
 
 #[test]
