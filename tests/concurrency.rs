@@ -54,6 +54,8 @@ fn concurrent_runs_each_write_a_whole_tree_one_after_the_other() {
 fn spawn(test: &Test, args: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_infragen"))
         .args(args)
+        // Mutual exclusion is under test, not the wait: a slow machine must not time out.
+        .env("INFRAGEN_LOCK_TIMEOUT", "300")
         .current_dir(test.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

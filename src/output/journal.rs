@@ -180,10 +180,13 @@ pub fn recover(out: &mut Tree) -> Result<(), OutputError> {
         let refuse = |message: String| OutputError::Refused {
             path: shown.clone(),
             message: format!(
-                "{message}; infragen wrote no such journal\n  = help: if an infragen run was interrupted here, restore the directory from version control; then remove {JOURNAL_FILE} and run again"
+                "{message}, so infragen cannot finish or roll back the run it records (nothing was changed)\n  = help: restore the directory from version control, remove {JOURNAL_FILE}, then run again"
             ),
         };
         let journal = Journal::parse(&text).map_err(&refuse)?;
+        if out.child(&journal.staging).ok().flatten().is_none() {
+            return Err(refuse(format!("it names {}, which is missing", journal.staging)));
+        }
         if !is_ours(out, &journal.staging)? {
             return Err(refuse(format!("it names {}, which is not a staging directory of infragen", journal.staging)));
         }

@@ -107,6 +107,14 @@ fn open_lock_file(tree: &Tree, create: bool) -> Result<Option<OwnedFd>, OutputEr
     let fd = match opened {
         Ok(fd) => fd,
         Err(Errno::LOOP) => return Err(OutputError::Link { path: shown.display().to_string() }),
+        Err(Errno::ISDIR) => {
+            return Err(OutputError::Refused {
+                path: shown.display().to_string(),
+                message:
+                    "is a directory; infragen keeps its (empty) lock file here\n  = help: move it away, then run again"
+                        .into(),
+            });
+        }
         Err(errno) => return Err(OutputError::io(&shown, errno.into())),
     };
     let stat = rustix::fs::fstat(&fd).map_err(|e| OutputError::io(&shown, e.into()))?;

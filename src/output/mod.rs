@@ -336,7 +336,8 @@ pub fn root_of(path: &str) -> &str {
 /// The kinds of file infragen generates, by ending. A manifest or journal line naming
 /// anything else is refused, so that neither can make infragen remove state, variables,
 /// a user's override file or Terraform's own files.
-const GENERATED_KINDS: &[&str] = &[".tf", ".md", ".sh", ".json", ".hcl"];
+/// A new kind of generated file must be added here (rendering one that is not fails).
+const GENERATED_KINDS: &[&str] = &[".tf", ".md", ".sh", ".json", ".hcl", ".yml", ".yaml"];
 
 /// Whether infragen may own `path` (a rendered file, a manifest or journal line): relative,
 /// `/`-separated and normalised, inside a root's directory (`ROOT/...`), no hidden
