@@ -401,3 +401,25 @@ fn shell_code(text: &str) -> String {
     }
     code
 }
+
+/// The only other strings that reach output paths are environment names: hostile ones are
+/// refused before anything is written.
+#[test]
+fn hostile_environment_names_write_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("environments")).expect("mkdir");
+    let names = HOSTILE.iter().copied().chain(["../dev", "dev/../../x", ".hidden", "-rf", "a b"]);
+    for name in names {
+        if name.contains('\0') {
+            continue; // not an argument a process can be given
+        }
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
+            .args(["gen", "--env", name])
+            .current_dir(dir.path())
+            .output()
+            .expect("infragen runs");
+        assert_eq!(output.status.code(), Some(2), "{name:?}");
+        let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(entries, ["environments"], "{name:?}");
+    }
+}

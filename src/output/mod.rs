@@ -375,9 +375,17 @@ fn read_if_exists(tree: &mut Option<Tree>, path: &str) -> Result<Option<String>,
     }
 }
 
-/// Whether the directory holds nothing but infragen's lock file.
+/// Whether the directory holds nothing but infragen's lock file and directories named like
+/// its staging directories (those the cleanup could not prove its own, such as the
+/// `.infragen-staging-<pid>` of a first run of an earlier infragen that was killed): such a
+/// directory is taken over without `--force`, and they are left alone.
 fn is_empty_but_for_the_lock(out: &Tree) -> Result<bool, OutputError> {
-    Ok(out.entries()?.iter().all(|(name, _)| name == LOCK_FILE))
+    Ok(out.entries()?.iter().all(|(name, kind)| {
+        let staging_like = name
+            .strip_prefix(STAGING_PREFIX)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
+        name == LOCK_FILE || (staging_like && *kind == rustix::fs::FileType::Directory)
+    }))
 }
 
 #[cfg(test)]

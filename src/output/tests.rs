@@ -201,3 +201,20 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walk(dir, dir, &mut files);
     files
 }
+
+#[test]
+fn a_first_run_killed_by_an_earlier_infragen_does_not_need_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    // An earlier infragen named its staging directory after the process only.
+    fs::create_dir_all(out.join(".infragen-staging-4242/dev")).unwrap();
+    fs::write(out.join(".infragen-staging-4242/dev/main.tf"), "a\n").unwrap();
+    write(out, &[root("dev", &[("main.tf", "a\n")])]);
+    // Left alone: nothing proves it infragen's.
+    assert!(out.join(".infragen-staging-4242/dev/main.tf").is_file());
+    // A user's directory still needs --force.
+    let other = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(other.path().join(".infragen-staging-notes")).unwrap();
+    let plan = Plan::new(other.path(), &[root("dev", &[("main.tf", "a\n")])]).unwrap();
+    assert!(matches!(plan.write(other.path(), false), Err(OutputError::NotOurs { .. })));
+}
