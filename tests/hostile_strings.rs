@@ -309,11 +309,6 @@ fn hcl_code(text: &str) -> String {
                     let rest = rest.strip_prefix('-').unwrap_or(&rest);
                     let marker: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                     if !marker.is_empty() {
-                        let body_start = text[text.char_indices().nth(i).map(|(b, _)| b).unwrap_or(0)..]
-                            .find('\n')
-                            .map(|n| n + 1)
-                            .unwrap_or(0);
-                        let _ = body_start;
                         // Skip to the line that is the marker alone.
                         while i < chars.len() {
                             let line_start = i;
