@@ -40,6 +40,12 @@ pub enum Exit {
     Internal = 4,
 }
 
+impl Exit {
+    /// `cost`, `cost --diff`: the estimate breaks a `[budget]` limit. A failed check, like
+    /// stale files: the pipeline stops on it.
+    pub const OVER_BUDGET: Exit = Exit::Stale;
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -3,9 +3,9 @@
 use std::io::Write;
 
 use super::{load_all, write_line, write_text};
-use crate::cli::{GenArgs, Selection};
+use crate::cli::{GenArgs, OutputFormat, Selection};
 use crate::config::Stage;
-use crate::output::{FileChange, Guard, Plan, Review, stale_references};
+use crate::output::{FileChange, Guard, Plan, Review, RootReport, review_markdown, stale_references};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
@@ -39,7 +39,13 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     }
     if args.check {
         if plan.is_up_to_date() {
-            write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
+            match args.format {
+                OutputFormat::Table => write_line(
+                    out,
+                    &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)),
+                )?,
+                format => write_text(out, &report(format, &roots, &guards, &plan)?)?,
+            }
             return Ok(Exit::Success);
         }
         // What would destroy data first, then the resources, the summary, and the diff last.
@@ -78,8 +84,12 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
                 rerun_hint(&args.selection),
             ),
         )?;
+        let stdout = match args.format {
+            OutputFormat::Table => plan.unified_diff(&args.out),
+            format => report(format, &roots, &guards, &plan)?,
+        };
         // The verdict is the exit status, whether or not the reader took the whole diff.
-        match write_text(out, &plan.unified_diff(&args.out)) {
+        match write_text(out, &stdout) {
             Ok(()) | Err(Error::OutputClosed) => {}
             Err(error) => return Err(error),
         }
@@ -93,11 +103,15 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         }
     }
     plan.write(&args.out, args.force)?;
-    for (root, guarded) in roots.iter().zip(&guards) {
-        write_summary(out, &out_dir, root, &plan)?;
-        for finding in &guarded.guard.findings {
-            write_line(out, &format!("  {finding}"))?;
+    if args.format == OutputFormat::Table {
+        for (root, guarded) in roots.iter().zip(&guards) {
+            write_summary(out, &out_dir, root, &plan)?;
+            for finding in &guarded.guard.findings {
+                write_line(out, &format!("  {finding}"))?;
+            }
         }
+    } else {
+        write_text(out, &report(args.format, &roots, &guards, &plan)?)?;
     }
     for address in &args.allow_replace {
         if !guards.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
@@ -244,6 +258,21 @@ fn rerun_hint(selection: &Selection) -> String {
         "--all".to_string()
     } else {
         selection.env.iter().map(|e| format!("--env {e}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The review of every root for `--format json|markdown`.
+fn report(format: OutputFormat, roots: &[RenderedRoot], guards: &[Guarded], plan: &Plan) -> Result<String, Error> {
+    let reports: Vec<RootReport> = roots
+        .iter()
+        .zip(guards)
+        .map(|(root, guarded)| {
+            RootReport::new(root.name.clone(), &guarded.guard.findings, Review::of(plan, &root.name))
+        })
+        .collect();
+    match format {
+        OutputFormat::Json => super::cost::json(&reports),
+        _ => Ok(review_markdown(&reports)),
     }
 }
 

@@ -18,7 +18,9 @@ pub use super::data::{
 };
 pub use super::edge::{AlbSettings, DnsSettings, HealthCheckSettings, WafSettings};
 pub use super::network::{FlowLogTraffic, FlowLogs, NatMode, NetworkSettings, SubnetSettings};
-pub use super::scale::{CacheEngine, CacheSettings, CacheSubnets, CdnSettings, PriceClass, UsageSettings};
+pub use super::scale::{
+    BudgetSettings, CacheEngine, CacheSettings, CacheSubnets, CdnSettings, PriceClass, UsageSettings,
+};
 pub use super::service::{AutoscalingSettings, CpuArchitecture, NightScaleDown, ServiceSettings};
 
 /// One environment of the architecture (`environments/<name>.toml`).
@@ -74,6 +76,8 @@ pub struct Settings {
     pub cdn: CdnSettings,
     /// How the environment is used, for the cost estimate.
     pub usage: UsageSettings,
+    /// Limits on the estimated monthly bill, checked by `infragen cost`.
+    pub budget: BudgetSettings,
     /// CloudWatch Logs settings shared by every log group of the environment.
     pub logs: LogSettings,
     /// Customer-managed KMS keys.
@@ -103,6 +107,7 @@ impl Default for Settings {
             cache: CacheSettings::default(),
             cdn: CdnSettings::default(),
             usage: UsageSettings::default(),
+            budget: BudgetSettings::default(),
             logs: LogSettings::default(),
             kms: KmsSettings::default(),
         }

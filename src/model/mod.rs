@@ -67,6 +67,8 @@ pub struct Architecture {
     pub cdn: Cdn,
     /// Usage assumptions, read only by the cost estimate.
     pub usage: UsageSettings,
+    /// Limits on the estimate, read only by `infragen cost`.
+    pub budget: scale::Budget,
     pub logs: Logs,
     pub kms: Kms,
 }
@@ -195,6 +197,7 @@ impl Architecture {
         let cache = Cache::from_settings(&mut checks, settings);
         let cdn = Cdn::from_settings(settings);
         let usage = scale::check_usage(&mut checks, &settings.usage);
+        let budget = scale::check_budget(&mut checks, &settings.budget);
         if !LOG_RETENTION_DAYS.contains(&settings.logs.retention_days) {
             checks.error(
                 &path("logs.retention_days"),
@@ -236,6 +239,7 @@ impl Architecture {
                 cache,
                 cdn,
                 usage,
+                budget,
                 logs: Logs { retention_days: settings.logs.retention_days },
                 kms: Kms { deletion_window_days: settings.kms.deletion_window_days },
             }),

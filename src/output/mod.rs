@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 pub use additions::{StaleReference, stale_references};
 pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
 pub use manifest::{MANIFEST_FILE, Manifest};
-pub use review::Review;
+pub use review::{Review, RootReport, markdown as review_markdown};
 
 use crate::render::RenderedRoot;
 
