@@ -35,6 +35,8 @@ pub enum Command {
     Diagram(DiagramArgs),
     /// Print the JSON Schema of environment files.
     Schema(SchemaArgs),
+    /// Print a shell completion script (see the README for where each shell looks for it).
+    Completions(CompletionsArgs),
 }
 
 /// Which environments to work on.
@@ -231,4 +233,21 @@ pub struct SchemaArgs {
     /// Write the schema to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The shells `infragen completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
 }
