@@ -35,6 +35,9 @@ pub enum Command {
     Diagram(DiagramArgs),
     /// Print the JSON Schema of environment files.
     Schema(SchemaArgs),
+    /// Write the GitHub Actions pipeline (`.github/workflows/infragen.yml`) that checks,
+    /// plans and prices every pull request and applies after merge.
+    Ci(CiArgs),
     /// Print a shell completion script (see the README for where each shell looks for it).
     Completions(CompletionsArgs),
 }
@@ -250,4 +253,22 @@ pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiArgs {
+    /// Directory of the environment files; their `[ci]` settings name the repository.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+    /// The repository's `.github` directory; the workflow goes into its `workflows/`, the
+    /// list of what infragen wrote into `.infragen-manifest` beside it.
+    #[arg(long = "output", alias = "out", value_name = "DIR", default_value = ".github")]
+    pub output: PathBuf,
+    /// Write nothing; print a diff of what is stale and exit 1 if anything is.
+    #[arg(long)]
+    pub check: bool,
+    /// Write into a `.github` directory that infragen did not create (other workflows in it
+    /// are left alone).
+    #[arg(long)]
+    pub force: bool,
 }

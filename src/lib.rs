@@ -98,6 +98,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         cli::Command::Cost(args) => commands::cost::run(args, out, err),
         cli::Command::Diagram(args) => commands::diagram::run(args, out, err),
         cli::Command::Schema(args) => commands::schema::run(args, out, err),
+        cli::Command::Ci(args) => commands::ci::run(args, out, err),
         cli::Command::Completions(args) => commands::completions::run(args, out),
     };
     match result {

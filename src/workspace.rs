@@ -237,6 +237,26 @@ pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
             }
         }
     }
+    // One pipeline per project: the bootstrap's OIDC provider and roles trust one repository.
+    let mut pipelines = environments.iter().filter_map(|e| e.architecture.ci.as_ref().map(|ci| (e, ci)));
+    if let Some((first_named, expected)) = pipelines.next() {
+        for (environment, found) in pipelines {
+            if found != expected {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `ci`: {} has \"{}\" (branch {}), {} has \"{}\" (branch {})",
+                        first_named.architecture.source_name,
+                        expected.repository,
+                        expected.branch,
+                        environment.architecture.source_name,
+                        found.repository,
+                        found.branch
+                    ))
+                    .help("one repository's pipeline plans and applies every environment; use the same `ci.repository` and `ci.branch` in every file"),
+                );
+            }
+        }
+    }
     // The state bucket and its key live in one account, and the backends reach them with the
     // environment's own credentials: environments naming different accounts could not share it.
     let mut accounts = environments.iter().filter_map(|e| e.architecture.account_id.as_ref().map(|id| (e, id)));

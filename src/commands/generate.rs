@@ -5,6 +5,8 @@ use std::io::Write;
 use super::{load_all, write_line, write_text};
 use crate::cli::{GenArgs, OutputFormat, Selection};
 use crate::config::Stage;
+use crate::model::Architecture;
+use crate::model::pipeline::Pipeline;
 use crate::output::{FileChange, Guard, Plan, Review, RootReport, review_markdown, stale_references};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::check_shared_state;
@@ -15,7 +17,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let workspace = Workspace::new(&args.selection.environments);
     let names = selected_names(&workspace, &args.selection, err)?;
     let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
-    check_across_environments(&workspace, &environments, err)?;
+    let others = check_across_environments(&workspace, &environments, err)?;
+    // The pipeline's roles in the bootstrap cover every environment, not only those selected.
+    let every: Vec<&Architecture> = environments.iter().chain(&others).map(|e| &e.architecture).collect();
+    let pipeline = Pipeline::new(&every);
 
     let renderer = Renderer::new()?;
     let mut roots = Vec::new();
@@ -26,7 +31,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // account from the first that names one, so that the state bucket is limited to it too.
     let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
     if let Some(source) = bootstrap_source {
-        roots.push(renderer.bootstrap(&source.architecture)?);
+        roots.push(renderer.bootstrap(&source.architecture, pipeline.as_ref())?);
     }
 
     let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
@@ -227,12 +232,12 @@ fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Wr
 /// run against every environment file, not only the selected ones: `gen --env dev` must
 /// not take prod's record name, nor `gen --env prod` move the bucket dev's backend uses.
 /// The others are loaded as their files say, without this run's overrides; one that does
-/// not load is named, since it could not be checked against.
+/// not load is named, since it could not be checked against. Returns the others.
 fn check_across_environments(
     workspace: &Workspace,
     selected: &[Environment],
     err: &mut dyn Write,
-) -> Result<(), Error> {
+) -> Result<Vec<Environment>, Error> {
     let mut others = Vec::new();
     for name in workspace.environment_names()? {
         if selected.iter().any(|environment| environment.loaded.name == name) {
@@ -250,7 +255,8 @@ fn check_across_environments(
         }
     }
     let all: Vec<&Environment> = selected.iter().chain(&others).collect();
-    check_shared_state(&all)
+    check_shared_state(&all)?;
+    Ok(others)
 }
 
 fn rerun_hint(selection: &Selection) -> String {

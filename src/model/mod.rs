@@ -11,6 +11,7 @@ pub mod data;
 pub mod edge;
 pub mod names;
 pub mod network;
+pub mod pipeline;
 pub mod region;
 pub mod scale;
 pub mod schedule;
@@ -69,6 +70,8 @@ pub struct Architecture {
     pub usage: UsageSettings,
     /// Limits on the estimate, read only by `infragen cost`.
     pub budget: scale::Budget,
+    /// The repository whose pipeline plans and applies this environment, when it has one.
+    pub ci: Option<pipeline::Ci>,
     pub logs: Logs,
     pub kms: Kms,
 }
@@ -198,6 +201,7 @@ impl Architecture {
         let cdn = Cdn::from_settings(settings);
         let usage = scale::check_usage(&mut checks, &settings.usage);
         let budget = scale::check_budget(&mut checks, &settings.budget);
+        let ci = pipeline::check_ci(&mut checks, settings);
         if !LOG_RETENTION_DAYS.contains(&settings.logs.retention_days) {
             checks.error(
                 &path("logs.retention_days"),
@@ -240,6 +244,7 @@ impl Architecture {
                 cdn,
                 usage,
                 budget,
+                ci,
                 logs: Logs { retention_days: settings.logs.retention_days },
                 kms: Kms { deletion_window_days: settings.kms.deletion_window_days },
             }),
