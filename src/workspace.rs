@@ -113,7 +113,7 @@ impl Workspace {
             })
         });
         if self.dir.is_relative() && here_has_environments {
-            "the current directory holds environment files; run infragen from the directory above it, or pass `--environments .` (and `--out` for the output)".to_string()
+            "the current directory holds environment files; run infragen from the directory above it, or pass `--environments .` (and `--output` for the output)".to_string()
         } else {
             "run `infragen init` to create one, or point --environments at it".to_string()
         }

@@ -32,7 +32,7 @@ use crate::render::RenderedRoot;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error(
-        "{dir} exists and was not created by infragen (it has no {MANIFEST_FILE}); refusing to write into it\n  = help: pick another --out directory, or pass --force to take it over"
+        "{dir} exists and was not created by infragen (it has no {MANIFEST_FILE}); refusing to write into it\n  = help: pick another --output directory, or pass --force to take it over"
     )]
     NotOurs { dir: String },
     #[error("{path}: {source}")]
