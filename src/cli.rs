@@ -11,7 +11,7 @@ use crate::config::Overrides;
     name = "infragen",
     version,
     about = "Generates reviewable Terraform for one proven AWS web architecture from typed environment files",
-    after_help = "Exit status: 0 success, 1 generated files are stale (gen --check), 2 invalid input \
+    after_help = "Exit status: 0 success, 1 a check failed (gen --check: stale files; cost: over budget), 2 invalid input \
                   (or gen refusing to destroy data in production), 3 I/O failure, 4 internal error (a bug in infragen)."
 )]
 pub struct Cli {
@@ -35,6 +35,11 @@ pub enum Command {
     Diagram(DiagramArgs),
     /// Print the JSON Schema of environment files.
     Schema(SchemaArgs),
+    /// Write the GitHub Actions pipeline (`.github/workflows/infragen.yml`) that checks,
+    /// plans and prices every pull request and applies after merge.
+    Ci(CiArgs),
+    /// Print a shell completion script (see the README for where each shell looks for it).
+    Completions(CompletionsArgs),
 }
 
 /// Which environments to work on.
@@ -82,12 +87,17 @@ pub struct GenArgs {
     pub selection: Selection,
     #[command(flatten)]
     pub overrides: OverrideArgs,
-    /// Output directory.
-    #[arg(long, value_name = "DIR", default_value = "generated")]
+    /// Output directory (`--out` is an older spelling).
+    #[arg(long = "output", alias = "out", value_name = "DIR", default_value = "generated")]
     pub out: PathBuf,
     /// Write nothing; print a diff of what is stale and exit 1 if anything is.
     #[arg(long)]
     pub check: bool,
+    /// What to print on standard output: `table`, the summary (and with `--check`, the
+    /// unified diff); `json` or `markdown`, the review of every root (data that would be
+    /// lost first, then the modules and resources that appear, disappear or change).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
     /// Write into an output directory that infragen did not create.
     #[arg(long)]
     pub force: bool,
@@ -155,16 +165,53 @@ pub struct PresetsArgs {
     pub environments: PathBuf,
 }
 
+/// What a report is printed as: one spelling, `--format`, for every command that has a choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text for a terminal.
+    #[default]
+    Table,
+    /// JSON for machines.
+    Json,
+    /// GitHub-flavoured Markdown, for a pull request comment.
+    Markdown,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CostArgs {
+    /// Environment name: the file `<environments>/<NAME>.toml`. Repeat for several; with
+    /// `--diff` and no `--env`, every environment of the base and the head.
+    #[arg(long = "env", value_name = "NAME", conflicts_with = "all")]
+    pub env: Vec<String>,
+    /// Every environment file in the environments directory.
+    #[arg(long)]
+    pub all: bool,
+    /// Directory of the environment files.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
     #[command(flatten)]
-    pub environment: EnvironmentArgs,
+    pub overrides: OverrideArgs,
     /// For each preset, the difference it makes against the same environment without it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "diff")]
     pub compare: bool,
-    /// JSON for machines instead of a table.
-    #[arg(long)]
+    /// The change against BASE: a directory of environment files, or a git revision
+    /// (`origin/main`, a commit) whose environments directory is read without checking
+    /// it out. Per environment, the total before and after, the lines that changed and the
+    /// settings behind them.
+    #[arg(long, value_name = "BASE")]
+    pub diff: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+}
+
+impl CostArgs {
+    pub fn format(&self) -> OutputFormat {
+        if self.json { OutputFormat::Json } else { self.format }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -189,4 +236,39 @@ pub struct SchemaArgs {
     /// Write the schema to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The shells `infragen completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiArgs {
+    /// Directory of the environment files; their `[ci]` settings name the repository.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+    /// The repository's `.github` directory; the workflow goes into its `workflows/`, the
+    /// list of what infragen wrote into `.infragen-manifest` beside it.
+    #[arg(long = "output", alias = "out", value_name = "DIR", default_value = ".github")]
+    pub output: PathBuf,
+    /// Write nothing; print a diff of what is stale and exit 1 if anything is.
+    #[arg(long)]
+    pub check: bool,
+    /// Write into a `.github` directory that infragen did not create (other workflows in it
+    /// are left alone).
+    #[arg(long)]
+    pub force: bool,
 }

@@ -40,6 +40,12 @@ pub enum Exit {
     Internal = 4,
 }
 
+impl Exit {
+    /// `cost`, `cost --diff`: the estimate breaks a `[budget]` limit. A failed check, like
+    /// stale files: the pipeline stops on it.
+    pub const OVER_BUDGET: Exit = Exit::Stale;
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -89,6 +95,8 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         cli::Command::Cost(args) => commands::cost::run(args, out, err),
         cli::Command::Diagram(args) => commands::diagram::run(args, out, err),
         cli::Command::Schema(args) => commands::schema::run(args, out, err),
+        cli::Command::Ci(args) => commands::ci::run(args, out, err),
+        cli::Command::Completions(args) => commands::completions::run(args, out),
     };
     match result {
         Ok(exit) => exit,

@@ -113,7 +113,7 @@ impl Workspace {
             })
         });
         if self.dir.is_relative() && here_has_environments {
-            "the current directory holds environment files; run infragen from the directory above it, or pass `--environments .` (and `--out` for the output)".to_string()
+            "the current directory holds environment files; run infragen from the directory above it, or pass `--environments .` (and `--output` for the output)".to_string()
         } else {
             "run `infragen init` to create one, or point --environments at it".to_string()
         }
@@ -233,6 +233,26 @@ pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
                         reference.source_name, arch.source_name
                     ))
                     .help("every environment keeps its state in the one bucket generated/bootstrap creates; use the same value in every file"),
+                );
+            }
+        }
+    }
+    // One pipeline per project: the bootstrap's OIDC provider and roles trust one repository.
+    let mut pipelines = environments.iter().filter_map(|e| e.architecture.ci.as_ref().map(|ci| (e, ci)));
+    if let Some((first_named, expected)) = pipelines.next() {
+        for (environment, found) in pipelines {
+            if found != expected {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `ci`: {} has \"{}\" (branch {}), {} has \"{}\" (branch {})",
+                        first_named.architecture.source_name,
+                        expected.repository,
+                        expected.branch,
+                        environment.architecture.source_name,
+                        found.repository,
+                        found.branch
+                    ))
+                    .help("one repository's pipeline plans and applies every environment; use the same `ci.repository` and `ci.branch` in every file"),
                 );
             }
         }

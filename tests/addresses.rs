@@ -55,7 +55,10 @@ fn rendered_addresses() -> String {
             text.push_str(&format!("{name} {address}\n"));
         }
         if name == "prod" {
-            for address in renderer.bootstrap(&environment.architecture).expect("renders").addresses() {
+            let pipeline = infragen::model::pipeline::Pipeline::new(&[&environment.architecture]);
+            for address in
+                renderer.bootstrap(&environment.architecture, pipeline.as_ref()).expect("renders").addresses()
+            {
                 text.push_str(&format!("bootstrap {address}\n"));
             }
         }

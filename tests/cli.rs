@@ -136,7 +136,9 @@ fn init_names_the_account_and_keeps_terraform_working_files_out_of_git() {
 #[test]
 fn help_and_version_work() {
     let test = Test::new();
-    test.run_args(&["--help"]).status(0).stdout_contains("Exit status: 0 success, 1 generated files are stale");
+    test.run_args(&["--help"])
+        .status(0)
+        .stdout_contains("Exit status: 0 success, 1 a check failed (gen --check: stale files; cost: over budget)");
     test.run_args(&["--version"]).status(0).stdout_contains("infragen ");
 }
 

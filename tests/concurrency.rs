@@ -18,7 +18,7 @@ const VARIANTS: &[&[&str]] = &[
 ];
 
 fn args(variant: &[&'static str], out: &'static str) -> Vec<&'static str> {
-    let mut args = vec!["gen", "--env", "dev", "--out", out];
+    let mut args = vec!["gen", "--env", "dev", "--output", out];
     args.extend(variant);
     args
 }

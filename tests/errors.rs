@@ -185,7 +185,7 @@ fn refuses_an_output_directory_it_did_not_create() {
     let output = test.run_args(&["gen", "--all"]).status(2);
     assert_eq!(
         output.stderr,
-        "error: generated exists and was not created by infragen (it has no .infragen-manifest); refusing to write into it\n  = help: pick another --out directory, or pass --force to take it over\n"
+        "error: generated exists and was not created by infragen (it has no .infragen-manifest); refusing to write into it\n  = help: pick another --output directory, or pass --force to take it over\n"
     );
     test.run_args(&["gen", "--all", "--force"]).status(0);
     assert_eq!(test.read("generated/notes.txt"), "mine\n");

@@ -37,7 +37,11 @@ fn prod() {
 
 #[test]
 fn bootstrap() {
-    let root = Renderer::new().expect("templates").bootstrap(&shipped("prod")).expect("renders");
+    // The bootstrap of the shipped project: prod's state settings, every environment's roles.
+    let (dev, prod) = (shipped("dev"), shipped("prod"));
+    let pipeline = infragen::model::pipeline::Pipeline::new(&[&dev, &prod]);
+    assert!(pipeline.is_some(), "the shipped environments name a repository");
+    let root = Renderer::new().expect("templates").bootstrap(&prod, pipeline.as_ref()).expect("renders");
     insta::assert_snapshot!("bootstrap", tree(&root));
 }
 

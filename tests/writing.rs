@@ -1,4 +1,4 @@
-//! The write path against a hostile output tree: links anywhere below `--out`, manifest
+//! The write path against a hostile output tree: links anywhere below `--output`, manifest
 //! and journal lines infragen never writes, look-alike staging directories, a directory
 //! that refuses a write part-way, and another run holding the lock.
 

@@ -14,3 +14,13 @@ output "state_kms_key_arn" {
   description = "ARN of the KMS key that encrypts the state; whoever runs Terraform needs kms:Decrypt and kms:GenerateDataKey on it."
   value       = aws_kms_key.state.arn
 }
+
+output "pipeline_roles" {
+  description = "The roles of the GitHub pipeline per environment: `plan` for pull requests, `apply` for the GitHub environment of the same name."
+  value = {
+    for name, role in aws_iam_role.plan : name => {
+      plan  = role.arn
+      apply = aws_iam_role.apply[name].arn
+    }
+  }
+}

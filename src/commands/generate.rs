@@ -3,9 +3,11 @@
 use std::io::Write;
 
 use super::{load_all, write_line, write_text};
-use crate::cli::{GenArgs, Selection};
+use crate::cli::{GenArgs, OutputFormat, Selection};
 use crate::config::Stage;
-use crate::output::{FileChange, Guard, OutputLock, Plan, Review, stale_references};
+use crate::model::Architecture;
+use crate::model::pipeline::Pipeline;
+use crate::output::{FileChange, Guard, OutputLock, Plan, Review, RootReport, review_markdown, stale_references};
 use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
@@ -15,7 +17,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let workspace = Workspace::new(&args.selection.environments);
     let names = selected_names(&workspace, &args.selection, err)?;
     let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
-    check_across_environments(&workspace, &environments, err)?;
+    let others = check_across_environments(&workspace, &environments, err)?;
+    // The pipeline's roles in the bootstrap cover every environment, not only those selected.
+    let every: Vec<&Architecture> = environments.iter().chain(&others).map(|e| &e.architecture).collect();
+    let pipeline = Pipeline::new(&every);
 
     let renderer = Renderer::new()?;
     let mut roots = Vec::new();
@@ -26,7 +31,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // account from the first that names one, so that the state bucket is limited to it too.
     let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
     if let Some(source) = bootstrap_source {
-        roots.push(renderer.bootstrap(&source.architecture)?);
+        roots.push(renderer.bootstrap(&source.architecture, pipeline.as_ref())?);
     }
 
     // One run at a time in the directory, from reading the old tree to writing the new one;
@@ -46,7 +51,13 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     }
     if args.check {
         if plan.is_up_to_date() {
-            write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
+            match args.format {
+                OutputFormat::Table => write_line(
+                    out,
+                    &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)),
+                )?,
+                format => write_text(out, &report(format, &roots, &guards, &plan)?)?,
+            }
             return Ok(Exit::Success);
         }
         // What would destroy data first, then the resources, the summary, and the diff last.
@@ -85,8 +96,12 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
                 rerun_hint(&args.selection),
             ),
         )?;
+        let stdout = match args.format {
+            OutputFormat::Table => plan.unified_diff(&args.out),
+            format => report(format, &roots, &guards, &plan)?,
+        };
         // The verdict is the exit status, whether or not the reader took the whole diff.
-        match write_text(out, &plan.unified_diff(&args.out)) {
+        match write_text(out, &stdout) {
             Ok(()) | Err(Error::OutputClosed) => {}
             Err(error) => return Err(error),
         }
@@ -100,11 +115,15 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         }
     }
     plan.write_locked(&mut lock.expect("gen creates and locks the directory"), args.force)?;
-    for (root, guarded) in roots.iter().zip(&guards) {
-        write_summary(out, &out_dir, root, &plan)?;
-        for finding in &guarded.guard.findings {
-            write_line(out, &format!("  {finding}"))?;
+    if args.format == OutputFormat::Table {
+        for (root, guarded) in roots.iter().zip(&guards) {
+            write_summary(out, &out_dir, root, &plan)?;
+            for finding in &guarded.guard.findings {
+                write_line(out, &format!("  {finding}"))?;
+            }
         }
+    } else {
+        write_text(out, &report(args.format, &roots, &guards, &plan)?)?;
     }
     for address in &args.allow_replace {
         if !guards.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
@@ -220,12 +239,12 @@ fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Wr
 /// run against every environment file, not only the selected ones: `gen --env dev` must
 /// not take prod's record name, nor `gen --env prod` move the bucket dev's backend uses.
 /// The others are loaded as their files say, without this run's overrides; one that does
-/// not load is named, since it could not be checked against.
+/// not load is named, since it could not be checked against. Returns the others.
 fn check_across_environments(
     workspace: &Workspace,
     selected: &[Environment],
     err: &mut dyn Write,
-) -> Result<(), Error> {
+) -> Result<Vec<Environment>, Error> {
     let mut others = Vec::new();
     for name in workspace.environment_names()? {
         if selected.iter().any(|environment| environment.loaded.name == name) {
@@ -243,7 +262,8 @@ fn check_across_environments(
         }
     }
     let all: Vec<&Environment> = selected.iter().chain(&others).collect();
-    check_shared_state(&all)
+    check_shared_state(&all)?;
+    Ok(others)
 }
 
 fn rerun_hint(selection: &Selection) -> String {
@@ -251,6 +271,21 @@ fn rerun_hint(selection: &Selection) -> String {
         "--all".to_string()
     } else {
         selection.env.iter().map(|e| format!("--env {e}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The review of every root for `--format json|markdown`.
+fn report(format: OutputFormat, roots: &[RenderedRoot], guards: &[Guarded], plan: &Plan) -> Result<String, Error> {
+    let reports: Vec<RootReport> = roots
+        .iter()
+        .zip(guards)
+        .map(|(root, guarded)| {
+            RootReport::new(root.name.clone(), &guarded.guard.findings, Review::of(plan, &root.name))
+        })
+        .collect();
+    match format {
+        OutputFormat::Json => super::cost::json(&reports),
+        _ => Ok(review_markdown(&reports)),
     }
 }
 

@@ -166,10 +166,11 @@ fn write_table(text: &mut String, root: &Schema, schema: &Schema, defaults: &Tab
     keys.extend(explicit.keys().filter(|k| !defaults.contains_key(*k)));
     for key in &keys {
         let (default, set) = (defaults.get(*key), explicit.get(*key));
-        if default.is_some_and(is_section) || set.is_some_and(is_section) {
+        let property = properties.and_then(|p| p.get(key.as_str()));
+        if default.is_some_and(is_section) || set.is_some_and(is_section) || unset_section(root, property, default, set)
+        {
             continue;
         }
-        let property = properties.and_then(|p| p.get(key.as_str()));
         text.push('\n');
         comment(text, property.and_then(|p| description(root, p)));
         match (set, default) {
@@ -182,7 +183,8 @@ fn write_table(text: &mut String, root: &Schema, schema: &Schema, defaults: &Tab
     // too, commented out, with an example value, so the file names every setting.
     if let Some(properties) = properties.and_then(Schema::as_object) {
         for (key, property) in properties {
-            if defaults.contains_key(key) || explicit.contains_key(key) {
+            let unset = unset_section(root, Some(property), defaults.get(key), explicit.get(key));
+            if (defaults.contains_key(key) || explicit.contains_key(key)) && !unset {
                 continue;
             }
             let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
@@ -211,6 +213,14 @@ fn write_table(text: &mut String, root: &Schema, schema: &Schema, defaults: &Tab
         text.push_str(&format!("[{path}]\n"));
         write_table(text, root, property, default, set, &path);
     }
+}
+
+/// A section whose fields all default to unset (`[budget]`): its default is an empty table,
+/// which says nothing; it is written like a setting without a default, field by field.
+fn unset_section(root: &Schema, property: Option<&Schema>, default: Option<&Value>, set: Option<&Value>) -> bool {
+    set.is_none()
+        && matches!(default, Some(Value::Table(t)) if t.is_empty())
+        && property.is_some_and(|p| resolve(root, p).get("properties").is_some())
 }
 
 /// A setting that has no default, commented out: a section with each of its fields, or a

@@ -1,5 +1,7 @@
 //! One module per subcommand; each is a thin layer over the library.
 
+pub mod ci;
+pub mod completions;
 pub mod cost;
 pub mod diagram;
 pub mod generate;

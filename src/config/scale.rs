@@ -1,5 +1,5 @@
-//! Scale-dependent parts as written: `[cache]`, `[cdn]`, and the `[usage]` assumptions of
-//! the cost estimate.
+//! Scale-dependent parts as written: `[cache]`, `[cdn]`, the `[usage]` assumptions of
+//! the cost estimate and the `[budget]` it is held to.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -178,4 +178,20 @@ impl Default for UsageSettings {
             frontend_data_out_gb: 20.0,
         }
     }
+}
+
+/// Limits on the estimated monthly bill (`infragen cost`). Nothing here changes the
+/// generated Terraform: `infragen cost` and `infragen cost --diff` exit 1 when the estimate
+/// breaks one, so that a pull request's pipeline fails on it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct BudgetSettings {
+    /// The most the environment may cost a month, in USD (the estimate's total). Unset: no
+    /// limit.
+    #[schemars(example = 500.0)]
+    pub max_monthly_usd: Option<f64>,
+    /// The most one change may add to the monthly estimate, in USD (`infragen cost --diff`;
+    /// an environment the change creates is held to `max_monthly_usd` only). Unset: no limit.
+    #[schemars(example = 50.0)]
+    pub max_increase_usd: Option<f64>,
 }

@@ -18,7 +18,9 @@ pub use super::data::{
 };
 pub use super::edge::{AlbSettings, DnsSettings, HealthCheckSettings, WafSettings};
 pub use super::network::{FlowLogTraffic, FlowLogs, NatMode, NetworkSettings, SubnetSettings};
-pub use super::scale::{CacheEngine, CacheSettings, CacheSubnets, CdnSettings, PriceClass, UsageSettings};
+pub use super::scale::{
+    BudgetSettings, CacheEngine, CacheSettings, CacheSubnets, CdnSettings, PriceClass, UsageSettings,
+};
 pub use super::service::{AutoscalingSettings, CpuArchitecture, NightScaleDown, ServiceSettings};
 
 /// One environment of the architecture (`environments/<name>.toml`).
@@ -74,6 +76,10 @@ pub struct Settings {
     pub cdn: CdnSettings,
     /// How the environment is used, for the cost estimate.
     pub usage: UsageSettings,
+    /// Limits on the estimated monthly bill, checked by `infragen cost`.
+    pub budget: BudgetSettings,
+    /// The GitHub Actions pipeline (`infragen ci`) and the roles it assumes.
+    pub ci: CiSettings,
     /// CloudWatch Logs settings shared by every log group of the environment.
     pub logs: LogSettings,
     /// Customer-managed KMS keys.
@@ -103,6 +109,8 @@ impl Default for Settings {
             cache: CacheSettings::default(),
             cdn: CdnSettings::default(),
             usage: UsageSettings::default(),
+            budget: BudgetSettings::default(),
+            ci: CiSettings::default(),
             logs: LogSettings::default(),
             kms: KmsSettings::default(),
         }
@@ -153,6 +161,33 @@ pub struct StateSettings {
     pub bucket: Option<String>,
     /// Region of the state bucket. Default: the environment's region.
     pub region: Option<String>,
+}
+
+/// The GitHub Actions pipeline that plans every pull request and applies after merge
+/// (`infragen ci` writes it). Every environment that names a repository names the same one.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CiSettings {
+    /// The GitHub repository that holds the environment files and `generated/`, as
+    /// `owner/name`, e.g. `acme/infrastructure`. When set, `generated/bootstrap` creates the
+    /// GitHub OIDC provider and, per environment, a plan role and an apply role that trust
+    /// only this repository, and `infragen ci` writes the pipeline. Unset: no pipeline.
+    pub repository: Option<String>,
+    /// The branch whose pushes are applied.
+    pub branch: String,
+    /// Where the pipeline installs infragen from: a git repository (`https://...`), with
+    /// `infragen_rev`. Unset: the repository itself holds infragen's source
+    /// (`cargo install --path .`).
+    pub infragen_git: Option<String>,
+    /// The commit of `infragen_git` to install, all 40 hex digits, so that every run
+    /// generates with the same infragen.
+    pub infragen_rev: Option<String>,
+}
+
+impl Default for CiSettings {
+    fn default() -> Self {
+        CiSettings { repository: None, branch: "main".into(), infragen_git: None, infragen_rev: None }
+    }
 }
 
 /// CloudWatch Logs.

@@ -158,6 +158,13 @@ impl Component {
 /// One priced item: `quantity` of `unit` at `unit_price` dollars each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostLine {
+    /// What the line is, the same in every environment and revision (`rds.instance`), so
+    /// that two estimates can be compared line by line (`infragen cost --diff`).
+    pub key: &'static str,
+    /// The settings the line's quantity or price depends on, as field paths or their
+    /// prefixes (`database.instance_class`, `service.autoscaling`); `region` drives every
+    /// price and is not listed. `cost --diff` names those that changed as the cause.
+    pub drivers: Vec<String>,
     pub component: Component,
     /// What is billed, with the figures that explain the quantity.
     pub item: String,
@@ -245,6 +252,48 @@ pub fn assumptions() -> Vec<String> {
     ]
 }
 
+/// A line's key and the settings that drive it (see [`CostLine`]).
+struct Source(&'static str, &'static [&'static str]);
+
+/// What the backend's running tasks depend on.
+const FARGATE_VCPU: &[&str] = &[
+    "service.cpu",
+    "service.architecture",
+    "service.min_count",
+    "service.max_count",
+    "service.autoscaling.cpu_target",
+    "service.night_scale_down",
+    "usage.average_load_vcpu",
+];
+const FARGATE_MEMORY: &[&str] = &[
+    "service.memory",
+    "service.cpu",
+    "service.architecture",
+    "service.min_count",
+    "service.max_count",
+    "service.autoscaling.cpu_target",
+    "service.night_scale_down",
+    "usage.average_load_vcpu",
+];
+const CONTAINER_INSIGHTS_LOGS: &[&str] = &[
+    "service.container_insights",
+    "service.cpu",
+    "service.min_count",
+    "service.max_count",
+    "service.autoscaling.cpu_target",
+    "service.night_scale_down",
+    "usage.average_load_vcpu",
+];
+/// Stored logs: every ingested volume, and how long it is kept.
+const LOGS_STORED: &[&str] = &[
+    "logs.retention_days",
+    "usage.log_ingestion_gb",
+    "usage.api_requests_millions",
+    "network.flow_logs",
+    "service.container_insights",
+    "database.enhanced_monitoring_interval",
+];
+
 /// Collects lines, looking each price up as it goes.
 struct Bill<'t> {
     prices: &'t PriceTable,
@@ -254,8 +303,10 @@ struct Bill<'t> {
 }
 
 impl Bill<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
+        source: Source,
         component: Component,
         item: impl Into<String>,
         quantity: f64,
@@ -264,13 +315,14 @@ impl Bill<'_> {
         note: Option<String>,
     ) {
         let region = self.region.clone();
-        self.add_in(&region, component, item, quantity, unit, price_id, note);
+        self.add_in(source, &region, component, item, quantity, unit, price_id, note);
     }
 
     /// A line billed in another region than the environment's (a backup copy).
     #[allow(clippy::too_many_arguments)]
     fn add_in(
         &mut self,
+        Source(key, drivers): Source,
         region: &str,
         component: Component,
         item: impl Into<String>,
@@ -297,6 +349,8 @@ impl Bill<'_> {
             }
         };
         self.lines.push(CostLine {
+            key,
+            drivers: drivers.iter().map(|d| d.to_string()).collect(),
             component,
             item: item.into(),
             quantity: round(quantity, 4),
@@ -385,6 +439,7 @@ impl Estimate {
         backup(arch, &mut bill);
         cache(arch, &mut bill);
         bill.add(
+            Source("secrets_manager.master_password", &[]),
             Component::SecretsManager,
             "the database's master password (managed by RDS)",
             1.0,
@@ -523,6 +578,7 @@ pub fn describe_usage(usage: &UsageSettings) -> String {
 fn route53(arch: &Architecture, bill: &mut Bill<'_>, notes: &mut Vec<String>) {
     if arch.dns.create_zone {
         bill.add(
+            Source("route53.zone", &["dns.create_zone"]),
             Component::Route53,
             format!("hosted zone {}", arch.dns.zone),
             1.0,
@@ -539,8 +595,9 @@ fn route53(arch: &Architecture, bill: &mut Bill<'_>, notes: &mut Vec<String>) {
 }
 
 fn waf(arch: &Architecture, bill: &mut Bill<'_>) {
-    bill.add(Component::Waf, "web ACL", 1.0, "web ACLs", "waf.web_acl_month", None);
+    bill.add(Source("waf.web_acl", &[]), Component::Waf, "web ACL", 1.0, "web ACLs", "waf.web_acl_month", None);
     bill.add(
+        Source("waf.rules", &[]),
         Component::Waf,
         "rules: 4 AWS managed rule groups, 1 rate-based rule",
         f64::from(WAF_RULES),
@@ -549,6 +606,7 @@ fn waf(arch: &Architecture, bill: &mut Bill<'_>) {
         Some("the managed groups used have no subscription fee (unlike Bot Control)".into()),
     );
     bill.add(
+        Source("waf.requests", &["usage.api_requests_millions"]),
         Component::Waf,
         "requests inspected (every API request)",
         arch.usage.api_requests_millions,
@@ -560,9 +618,18 @@ fn waf(arch: &Architecture, bill: &mut Bill<'_>) {
 
 fn load_balancer(arch: &Architecture, bill: &mut Bill<'_>) {
     let zones = arch.network.zones.len() as f64;
-    bill.add(Component::LoadBalancer, "application load balancer", HOURS_PER_MONTH, "hours", "alb.hour", None);
+    bill.add(
+        Source("alb.hours", &[]),
+        Component::LoadBalancer,
+        "application load balancer",
+        HOURS_PER_MONTH,
+        "hours",
+        "alb.hour",
+        None,
+    );
     let lcus = alb_lcus(arch.usage.api_requests_millions, arch.usage.api_data_out_gb);
     bill.add(
+        Source("alb.lcus", &["usage.api_requests_millions", "usage.api_data_out_gb"]),
         Component::LoadBalancer,
         format!("LCUs ({} on average)", quantity(round(lcus, 3))),
         lcus * HOURS_PER_MONTH,
@@ -575,6 +642,7 @@ fn load_balancer(arch: &Architecture, bill: &mut Bill<'_>) {
         ),
     );
     bill.add(
+        Source("alb.public_ipv4", &["network.azs"]),
         Component::PublicIpv4,
         format!("load balancer addresses (1 per zone, {} zones)", arch.network.zones.len()),
         zones * HOURS_PER_MONTH,
@@ -590,6 +658,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
     let free_tier = "always free per account: 1 TB and 10 M requests a month (not subtracted)";
     if arch.cdn.api {
         bill.add(
+            Source("cdn.api_out", &["cdn.api", "usage.api_data_out_gb"]),
             Component::CloudFront,
             "API responses out (Japan)",
             usage.api_data_out_gb,
@@ -598,6 +667,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
             Some(format!("transfer from the ALB to CloudFront is free; {free_tier}")),
         );
         bill.add(
+            Source("cdn.api_requests", &["cdn.api", "usage.api_requests_millions"]),
             Component::CloudFront,
             "API requests (HTTPS)",
             usage.api_requests_millions * 100.0,
@@ -607,6 +677,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
         );
     } else {
         bill.add(
+            Source("api.data_out", &["cdn.api", "usage.api_data_out_gb"]),
             Component::DataTransfer,
             "API responses to the internet",
             usage.api_data_out_gb,
@@ -617,6 +688,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
     }
     if arch.cdn.images {
         bill.add(
+            Source("cdn.images_out", &["cdn.images", "usage.image_data_out_gb"]),
             Component::CloudFront,
             "images out (Japan)",
             usage.image_data_out_gb,
@@ -625,6 +697,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
             Some(format!("transfer from S3 to CloudFront is free; {free_tier}")),
         );
         bill.add(
+            Source("cdn.image_requests", &["cdn.images", "usage.image_requests_millions"]),
             Component::CloudFront,
             "image requests (HTTPS)",
             usage.image_requests_millions * 100.0,
@@ -633,6 +706,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
             None,
         );
         bill.add(
+            Source("images.storage", &["cdn.images", "usage.image_storage_gb"]),
             Component::S3,
             "images, Intelligent-Tiering (frequent access tier)",
             usage.image_storage_gb,
@@ -646,6 +720,7 @@ fn edge(arch: &Architecture, bill: &mut Bill<'_>) {
         );
         let objects = usage.image_storage_gb * 1024.0 / IMAGE_AVERAGE_MB;
         bill.add(
+            Source("images.monitoring", &["cdn.images", "usage.image_storage_gb"]),
             Component::S3,
             format!("Intelligent-Tiering monitoring ({} images of {IMAGE_AVERAGE_MB} MB)", quantity(objects.round())),
             objects / 1000.0,
@@ -693,6 +768,7 @@ fn fargate(arch: &Architecture, bill: &mut Bill<'_>, notes: &mut Vec<String>) ->
     };
     let tasks_text = format!("{} task{}", quantity(round(tasks, 2)), if tasks == 1.0 { "" } else { "s" });
     bill.add(
+        Source("fargate.vcpu", FARGATE_VCPU),
         Component::Fargate,
         format!("{label} vCPU: {tasks_text} x {} vCPU, {running}", quantity(vcpu)),
         tasks * vcpu * hours,
@@ -701,6 +777,7 @@ fn fargate(arch: &Architecture, bill: &mut Bill<'_>, notes: &mut Vec<String>) ->
         None,
     );
     bill.add(
+        Source("fargate.memory", FARGATE_MEMORY),
         Component::Fargate,
         format!("memory: {tasks_text} x {} GB", quantity(memory_gb)),
         tasks * memory_gb * hours,
@@ -719,6 +796,7 @@ fn egress(arch: &Architecture, bill: &mut Bill<'_>) {
         Egress::NatGateways(_) => {
             let gateways = network.nat_gateway_zones().len() as f64;
             bill.add(
+                Source("nat.gateways", &["network.nat", "network.azs"]),
                 Component::NatGateway,
                 format!("{} gateway{}", quantity(gateways), if gateways == 1.0 { "" } else { "s" }),
                 gateways * HOURS_PER_MONTH,
@@ -727,6 +805,7 @@ fn egress(arch: &Architecture, bill: &mut Bill<'_>) {
                 None,
             );
             bill.add(
+                Source("nat.data", &["network.nat", "usage.egress_data_gb"]),
                 Component::NatGateway,
                 "data processed",
                 data,
@@ -735,6 +814,7 @@ fn egress(arch: &Architecture, bill: &mut Bill<'_>) {
                 Some("image layers come through the free S3 gateway endpoint, not the NAT gateway".into()),
             );
             bill.add(
+                Source("nat.public_ipv4", &["network.nat", "network.azs"]),
                 Component::PublicIpv4,
                 "NAT gateway Elastic IPs",
                 gateways * HOURS_PER_MONTH,
@@ -747,6 +827,7 @@ fn egress(arch: &Architecture, bill: &mut Bill<'_>) {
             let endpoints = network.interface_endpoints().len() as f64;
             let zones = network.zones.len() as f64;
             bill.add(
+                Source("endpoints.hours", &["network.nat", "network.azs"]),
                 Component::VpcEndpoints,
                 format!(
                     "{} interface endpoints x {} zones ({})",
@@ -760,6 +841,7 @@ fn egress(arch: &Architecture, bill: &mut Bill<'_>) {
                 Some("each interface endpoint is billed in every zone it has a network interface in".into()),
             );
             bill.add(
+                Source("endpoints.data", &["network.nat", "usage.egress_data_gb"]),
                 Component::VpcEndpoints,
                 "data processed",
                 data,
@@ -775,6 +857,7 @@ fn database(arch: &Architecture, bill: &mut Bill<'_>) {
     let db = &arch.database;
     let (deployment, label) = if db.multi_az { ("multi_az", "Multi-AZ") } else { ("single_az", "single-AZ") };
     bill.add(
+        Source("rds.instance", &["database.instance_class", "database.multi_az"]),
         Component::Rds,
         format!("{} PostgreSQL, {label}", db.instance_class),
         HOURS_PER_MONTH,
@@ -783,6 +866,7 @@ fn database(arch: &Architecture, bill: &mut Bill<'_>) {
         db.multi_az.then(|| "primary and standby are both billed".to_string()),
     );
     bill.add(
+        Source("rds.storage", &["database.allocated_storage", "database.multi_az"]),
         Component::Rds,
         format!("gp3 storage, {label}"),
         f64::from(db.allocated_storage),
@@ -798,6 +882,7 @@ fn database(arch: &Architecture, bill: &mut Bill<'_>) {
 fn backup(arch: &Architecture, bill: &mut Bill<'_>) {
     let storage = f64::from(arch.database.allocated_storage);
     bill.add(
+        Source("backup.snapshots", &["database.allocated_storage", "backup.retention_days"]),
         Component::Backup,
         format!("database snapshots, {} days kept", arch.backup.retention_days),
         storage,
@@ -812,6 +897,10 @@ fn backup(arch: &Architecture, bill: &mut Bill<'_>) {
             "backup.cross_region_transfer_other_gb"
         };
         bill.add(
+            Source(
+                "backup.copy_transfer",
+                &["backup.cross_region_copy", "backup.copy_region", "database.allocated_storage"],
+            ),
             Component::Backup,
             format!("copy to {}: transfer", copy.region),
             storage,
@@ -820,6 +909,15 @@ fn backup(arch: &Architecture, bill: &mut Bill<'_>) {
             Some("one full copy's worth a month (assumed; copies after the first are incremental)".into()),
         );
         bill.add_in(
+            Source(
+                "backup.copy_snapshots",
+                &[
+                    "backup.cross_region_copy",
+                    "backup.copy_region",
+                    "backup.copy_retention_days",
+                    "database.allocated_storage",
+                ],
+            ),
             &copy.region,
             Component::Backup,
             format!("copy to {}: snapshots, {} days kept", copy.region, copy.retention_days),
@@ -835,6 +933,7 @@ fn cache(arch: &Architecture, bill: &mut Bill<'_>) {
     let Some(cache) = &arch.cache else { return };
     let nodes = f64::from(1 + cache.replicas);
     bill.add(
+        Source("cache.nodes", &["cache.enabled", "cache.engine", "cache.node_type", "cache.replicas"]),
         Component::ElastiCache,
         format!(
             "{} {}: 1 primary + {} replica{}",
@@ -852,6 +951,7 @@ fn cache(arch: &Architecture, bill: &mut Bill<'_>) {
 
 fn kms(arch: &Architecture, bill: &mut Bill<'_>) {
     bill.add(
+        Source("kms.keys", &[]),
         Component::Kms,
         "customer managed keys: logs, data, alarms",
         3.0,
@@ -861,6 +961,7 @@ fn kms(arch: &Architecture, bill: &mut Bill<'_>) {
     );
     if let Some(copy) = &arch.backup.copy {
         bill.add_in(
+            Source("kms.copy_key", &["backup.cross_region_copy", "backup.copy_region"]),
             &copy.region,
             Component::Kms,
             format!("key of the backup copy vault in {}", copy.region),
@@ -880,6 +981,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
 
     let own = usage.log_ingestion_gb * (1.0 - FLOW_LOG_SHARE);
     bill.add(
+        Source("logs.backend", &["usage.log_ingestion_gb"]),
         Component::CloudWatch,
         "logs ingested: backend and database",
         own,
@@ -891,6 +993,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
 
     let flow = usage.log_ingestion_gb * FLOW_LOG_SHARE * flow_log_kept(traffic);
     bill.add(
+        Source("logs.flow_logs", &["usage.log_ingestion_gb", "network.flow_logs"]),
         Component::CloudWatch,
         format!("logs ingested: VPC flow logs ({})", traffic.terraform_value()),
         flow,
@@ -902,6 +1005,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
 
     let waf = usage.api_requests_millions * 1e6 * WAF_LOG_RECORD_KB / KB_PER_GB;
     bill.add(
+        Source("logs.waf", &["usage.api_requests_millions"]),
         Component::CloudWatch,
         "logs ingested: WAF, one record per request",
         waf,
@@ -915,6 +1019,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
     if arch.service.container_insights {
         let performance = tasks * service_hours * 60.0 * CONTAINER_INSIGHTS_KB_PER_TASK_MINUTE / KB_PER_GB;
         bill.add(
+            Source("logs.container_insights", CONTAINER_INSIGHTS_LOGS),
             Component::CloudWatch,
             "logs ingested: Container Insights performance events",
             performance,
@@ -929,6 +1034,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
         let events = HOURS_PER_MONTH * SECONDS_PER_HOUR / f64::from(interval);
         let monitoring = events * ENHANCED_MONITORING_EVENT_KB / KB_PER_GB;
         bill.add(
+            Source("logs.enhanced_monitoring", &["database.enhanced_monitoring_interval"]),
             Component::CloudWatch,
             format!("logs ingested: RDS enhanced monitoring every {interval} s"),
             monitoring,
@@ -939,6 +1045,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
         stored_gb += stored_logs_gb(monitoring, ENHANCED_MONITORING_RETENTION_DAYS);
     }
     bill.add(
+        Source("logs.stored", LOGS_STORED),
         Component::CloudWatch,
         format!("logs stored: {} days kept", arch.logs.retention_days),
         stored_gb,
@@ -955,6 +1062,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
         + u32::from(monitoring_context.api_5xx_ignores_no_target_503);
     let alarms = monitoring_alarms + TARGET_TRACKING_ALARMS;
     bill.add(
+            Source("cloudwatch.alarms", &["service.night_scale_down", "service.min_count", "monitoring"]),
         Component::CloudWatch,
         format!(
             "alarm metrics: {monitoring_alarms} from the monitoring module, {TARGET_TRACKING_ALARMS} from target tracking"
@@ -965,6 +1073,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
         Some("first 10 alarm metrics free per account (not subtracted)".into()),
     );
     bill.add(
+        Source("cloudwatch.dashboard", &[]),
         Component::CloudWatch,
         "dashboard",
         1.0,
@@ -975,6 +1084,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
     if arch.service.container_insights {
         // Metrics are billed by the hour they are reported, and none are while no task runs.
         bill.add(
+            Source("cloudwatch.container_insights", &["service.container_insights", "service.night_scale_down"]),
             Component::CloudWatch,
             "Container Insights metrics",
             CONTAINER_INSIGHTS_METRICS * service_hours / HOURS_PER_MONTH,
@@ -987,6 +1097,7 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
 
 fn amplify(usage: &UsageSettings, bill: &mut Bill<'_>) {
     bill.add(
+        Source("amplify.build_minutes", &["usage.frontend_build_minutes"]),
         Component::Amplify,
         "build minutes",
         usage.frontend_build_minutes,
@@ -995,6 +1106,7 @@ fn amplify(usage: &UsageSettings, bill: &mut Bill<'_>) {
         None,
     );
     bill.add(
+        Source("amplify.requests", &["usage.frontend_requests_millions"]),
         Component::Amplify,
         "server-rendered requests",
         usage.frontend_requests_millions,
@@ -1003,6 +1115,7 @@ fn amplify(usage: &UsageSettings, bill: &mut Bill<'_>) {
         None,
     );
     bill.add(
+        Source("amplify.rendering", &["usage.frontend_requests_millions"]),
         Component::Amplify,
         "server-rendering time",
         usage.frontend_requests_millions * 1e6 * SSR_GB_SECONDS_PER_REQUEST / SECONDS_PER_HOUR,
@@ -1010,5 +1123,13 @@ fn amplify(usage: &UsageSettings, bill: &mut Bill<'_>) {
         "amplify.ssr_duration_gb_hour",
         None,
     );
-    bill.add(Component::Amplify, "data out", usage.frontend_data_out_gb, "GB", "amplify.data_transfer_out_gb", None);
+    bill.add(
+        Source("amplify.data_out", &["usage.frontend_data_out_gb"]),
+        Component::Amplify,
+        "data out",
+        usage.frontend_data_out_gb,
+        "GB",
+        "amplify.data_transfer_out_gb",
+        None,
+    );
 }

@@ -11,6 +11,7 @@ pub mod data;
 pub mod edge;
 pub mod names;
 pub mod network;
+pub mod pipeline;
 pub mod region;
 pub mod scale;
 pub mod schedule;
@@ -67,6 +68,10 @@ pub struct Architecture {
     pub cdn: Cdn,
     /// Usage assumptions, read only by the cost estimate.
     pub usage: UsageSettings,
+    /// Limits on the estimate, read only by `infragen cost`.
+    pub budget: scale::Budget,
+    /// The repository whose pipeline plans and applies this environment, when it has one.
+    pub ci: Option<pipeline::Ci>,
     pub logs: Logs,
     pub kms: Kms,
 }
@@ -195,6 +200,8 @@ impl Architecture {
         let cache = Cache::from_settings(&mut checks, settings);
         let cdn = Cdn::from_settings(settings);
         let usage = scale::check_usage(&mut checks, &settings.usage);
+        let budget = scale::check_budget(&mut checks, &settings.budget);
+        let ci = pipeline::check_ci(&mut checks, settings);
         if !LOG_RETENTION_DAYS.contains(&settings.logs.retention_days) {
             checks.error(
                 &path("logs.retention_days"),
@@ -236,6 +243,8 @@ impl Architecture {
                 cache,
                 cdn,
                 usage,
+                budget,
+                ci,
                 logs: Logs { retention_days: settings.logs.retention_days },
                 kms: Kms { deletion_window_days: settings.kms.deletion_window_days },
             }),

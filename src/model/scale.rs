@@ -2,7 +2,7 @@
 
 use super::edge::in_range;
 use super::{Checks, path};
-use crate::config::{CacheEngine, CacheSubnets, PriceClass, Settings, UsageSettings};
+use crate::config::{BudgetSettings, CacheEngine, CacheSubnets, PriceClass, Settings, UsageSettings};
 use crate::diagnostic::did_you_mean;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,4 +120,27 @@ pub fn check_usage(checks: &mut Checks<'_>, usage: &UsageSettings) -> UsageSetti
         }
     }
     usage.clone()
+}
+
+/// The limits `infragen cost` holds the estimate to, in USD a month.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Budget {
+    pub max_monthly_usd: Option<f64>,
+    pub max_increase_usd: Option<f64>,
+}
+
+pub fn check_budget(checks: &mut Checks<'_>, budget: &BudgetSettings) -> Budget {
+    for (field, value) in [("max_monthly_usd", budget.max_monthly_usd), ("max_increase_usd", budget.max_increase_usd)] {
+        if let Some(value) = value
+            && !(value.is_finite() && value >= 0.0)
+        {
+            let at = path("budget").key(field);
+            checks.error(
+                &at,
+                format!("`{at}` must be a number of US dollars, 0 or more, found {value}"),
+                Some("leave it out for no limit".to_string()),
+            );
+        }
+    }
+    Budget { max_monthly_usd: budget.max_monthly_usd, max_increase_usd: budget.max_increase_usd }
 }

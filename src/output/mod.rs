@@ -32,7 +32,7 @@ pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
 pub use journal::{JOURNAL_FILE, STAGING_PREFIX};
 pub use lock::{LOCK_FILE, OutputLock};
 pub use manifest::{MANIFEST_FILE, Manifest};
-pub use review::Review;
+pub use review::{Review, RootReport, markdown as review_markdown};
 
 use crate::render::RenderedRoot;
 use journal::{Direction, Journal, Step};
@@ -42,7 +42,7 @@ use tree::Tree;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error(
-        "{dir} exists and was not created by infragen (it has no {MANIFEST_FILE}); refusing to write into it\n  = help: pick another --out directory, or pass --force to take it over"
+        "{dir} exists and was not created by infragen (it has no {MANIFEST_FILE}); refusing to write into it\n  = help: pick another --output directory, or pass --force to take it over"
     )]
     NotOurs { dir: String },
     #[error("{path}: {source}")]

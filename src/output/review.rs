@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use ::hcl::{Block, Body};
+use serde::Serialize;
 
-use super::Plan;
+use super::{Finding, Plan};
 
 /// Resource and module changes of one root.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Review {
     pub modules_added: Vec<String>,
     pub modules_removed: Vec<String>,
@@ -73,6 +74,94 @@ impl fmt::Display for Review {
         }
         Ok(())
     }
+}
+
+/// One root's review with what the guard found, for `gen --format json|markdown`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootReport {
+    /// The root's directory, e.g. `generated/dev`.
+    pub root: String,
+    /// Resources holding data that the change replaces or destroys, each as a sentence.
+    pub destroys_data: Vec<String>,
+    /// Other findings of the guard (resources let go with their data kept).
+    pub notes: Vec<String>,
+    #[serde(flatten)]
+    pub review: Review,
+}
+
+impl RootReport {
+    pub fn new(root: String, findings: &[Finding], review: Review) -> RootReport {
+        let (destroys, notes): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| f.destroys_data());
+        RootReport {
+            root,
+            destroys_data: destroys.iter().map(|f| f.to_string()).collect(),
+            notes: notes.iter().map(|f| f.to_string()).collect(),
+            review,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.review.is_empty() && self.destroys_data.is_empty() && self.notes.is_empty()
+    }
+}
+
+/// What a `gen` run changes in every root, as GitHub-flavoured Markdown for a pull request:
+/// data that would be lost first, then a table of the roots, then each root's resources.
+pub fn markdown(roots: &[RootReport]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::from("### Generated Terraform\n\n");
+    let destroys: Vec<(&str, &String)> =
+        roots.iter().flat_map(|r| r.destroys_data.iter().map(move |f| (r.root.as_str(), f))).collect();
+    if !destroys.is_empty() {
+        let _ = writeln!(text, "> [!CAUTION]\n> Resources holding data that this change replaces or destroys:");
+        for (root, finding) in destroys {
+            let _ = writeln!(text, "> - `{root}`: {}", cell(finding));
+        }
+        text.push('\n');
+    }
+    if roots.iter().all(RootReport::is_empty) {
+        text.push_str("No module or resource appears, disappears or changes.\n");
+        return text;
+    }
+    text.push_str("| root | modules | added | changed | removed |\n|---|---|---:|---:|---:|\n");
+    for root in roots.iter().filter(|r| !r.is_empty()) {
+        let review = &root.review;
+        let mut modules: Vec<String> = review.modules_added.iter().map(|m| format!("+{m}")).collect();
+        modules.extend(review.modules_removed.iter().map(|m| format!("-{m}")));
+        let _ = writeln!(
+            text,
+            "| `{}` | {} | {} | {} | {} |",
+            root.root,
+            if modules.is_empty() { "-".to_string() } else { modules.join(", ") },
+            review.resources_added.len(),
+            review.resources_changed.len(),
+            review.resources_removed.len()
+        );
+    }
+    for root in roots.iter().filter(|r| !r.is_empty()) {
+        let _ = writeln!(text, "\n<details><summary><code>{}</code></summary>\n\n```diff", root.root);
+        // `diff` highlighting: `+` green, `-` red, `!` (changed) orange.
+        for (sign, addresses) in [
+            ("+", &root.review.resources_added),
+            ("-", &root.review.resources_removed),
+            ("!", &root.review.resources_changed),
+        ] {
+            for address in addresses {
+                let _ = writeln!(text, "{sign} {address}");
+            }
+        }
+        text.push_str("```\n");
+        for note in &root.notes {
+            let _ = writeln!(text, "\n{}", cell(note));
+        }
+        text.push_str("\n</details>\n");
+    }
+    text
+}
+
+/// Text for Markdown outside code: a `|` would end a table cell, a newline a list item.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The resources of a root, by address, with a canonical text of each block to compare.

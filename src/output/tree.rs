@@ -2,7 +2,7 @@
 //!
 //! Every operation starts from a descriptor of the output directory and opens one path
 //! component at a time with `O_NOFOLLOW` (`openat`, `mkdirat`, `renameat`, `unlinkat`), so a
-//! link anywhere below `--out` (a directory replaced by a link in a pull request, a link at a
+//! link anywhere below `--output` (a directory replaced by a link in a pull request, a link at a
 //! file's place) is refused with its name instead of being read, written, created in or
 //! removed through; checking with `symlink_metadata` first and then using the path would
 //! leave a window in which the link could appear. The output directory itself must not be a

@@ -23,6 +23,7 @@ pub use service::EcsContext;
 
 use crate::config::Stage;
 use crate::model::Architecture;
+use crate::model::pipeline::{GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, InstallFrom, Pipeline, PipelineEnvironment};
 
 /// Terraform and provider constraints of every generated root and module.
 #[derive(Debug, Clone, Serialize)]
@@ -392,10 +393,14 @@ pub struct BootstrapContext {
     pub noncurrent_days: u32,
     pub default_tags: BTreeMap<String, String>,
     pub key_policy_skip_reason: &'static str,
+    /// The GitHub pipeline's OIDC provider and roles, when the environments name a repository.
+    pub pipeline: Option<Pipeline>,
+    pub oidc_url: &'static str,
+    pub oidc_audience: &'static str,
 }
 
 impl BootstrapContext {
-    pub fn new(arch: &Architecture) -> Self {
+    pub fn new(arch: &Architecture, pipeline: Option<&Pipeline>) -> Self {
         let mut default_tags = BTreeMap::new();
         default_tags.insert("Project".to_string(), arch.project.clone());
         default_tags.insert("ManagedBy".to_string(), "infragen".to_string());
@@ -409,6 +414,118 @@ impl BootstrapContext {
             noncurrent_days: 90,
             default_tags,
             key_policy_skip_reason: KEY_POLICY_SKIP_REASON,
+            pipeline: pipeline.cloned(),
+            oidc_url: GITHUB_OIDC_URL,
+            oidc_audience: GITHUB_OIDC_AUDIENCE,
+        }
+    }
+}
+
+/// The GitHub Actions this pipeline uses, pinned by commit: a tag can be moved to other
+/// code, a commit cannot. The commits and their versions are those that public
+/// workflows pin (found with the search tool's code corpus, December 2026, e.g.
+/// `actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2`); update them
+/// together, after checking each release.
+pub const ACTIONS: PinnedActions = PinnedActions {
+    checkout: "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+    setup_terraform: "hashicorp/setup-terraform@b9cd54a3c349d3f38e8881555d616ced269862dd # v3.1.2",
+    configure_aws_credentials: "aws-actions/configure-aws-credentials@ececac1a45f3b08a01d2dd070d28d111c5fe6722 # v4.1.0",
+    upload_artifact: "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2",
+    download_artifact: "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0",
+};
+
+/// The Terraform the pipeline runs: the version the offline verification checks the
+/// generated roots with (at least `TERRAFORM.required_version`).
+pub const PIPELINE_TERRAFORM_VERSION: &str = "1.11.4";
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PinnedActions {
+    pub checkout: &'static str,
+    pub setup_terraform: &'static str,
+    pub configure_aws_credentials: &'static str,
+    pub upload_artifact: &'static str,
+    pub download_artifact: &'static str,
+}
+
+/// One apply job: the environments of a stage, after the stage before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyStage {
+    /// `development` or `production`: the job is `apply-<name>`.
+    pub name: &'static str,
+    /// The job's `needs`, as YAML.
+    pub needs: String,
+    /// The job's `if`, a GitHub expression without its `${{ }}`.
+    pub condition: String,
+    pub environments: Vec<PipelineEnvironment>,
+}
+
+/// What the workflow template reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineContext {
+    pub pipeline: Pipeline,
+    pub actions: PinnedActions,
+    pub terraform_version: &'static str,
+    pub install: Option<InstallFrom>,
+    /// Every environment's name, space-separated, for a shell loop.
+    pub names: String,
+    pub development_names: String,
+    pub production_names: String,
+    pub stages: Vec<ApplyStage>,
+}
+
+impl PipelineContext {
+    pub fn new(pipeline: &Pipeline) -> Self {
+        let names = |production: Option<bool>| {
+            pipeline
+                .environments
+                .iter()
+                .filter(|e| production.is_none_or(|p| e.production == p))
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let (development, production): (Vec<PipelineEnvironment>, Vec<PipelineEnvironment>) =
+            pipeline.environments.iter().cloned().partition(|e| !e.production);
+        let mut stages = Vec::new();
+        if !development.is_empty() {
+            stages.push(ApplyStage {
+                name: "development",
+                needs: "changes".to_string(),
+                condition:
+                    "!cancelled() && needs.changes.result == 'success' && needs.changes.outputs.development != '[]'"
+                        .to_string(),
+                environments: development,
+            });
+        }
+        if !production.is_empty() {
+            // Production waits for the development stage, which may have had nothing to do.
+            let (needs, after) = if stages.is_empty() {
+                ("changes".to_string(), String::new())
+            } else {
+                (
+                    "[changes, apply-development]".to_string(),
+                    " && (needs.apply-development.result == 'success' || needs.apply-development.result == 'skipped')"
+                        .to_string(),
+                )
+            };
+            stages.push(ApplyStage {
+                name: "production",
+                needs,
+                condition: format!(
+                    "!cancelled() && needs.changes.result == 'success' && needs.changes.outputs.production != '[]'{after}"
+                ),
+                environments: production,
+            });
+        }
+        PipelineContext {
+            pipeline: pipeline.clone(),
+            actions: ACTIONS,
+            terraform_version: PIPELINE_TERRAFORM_VERSION,
+            install: pipeline.install.clone(),
+            names: names(None),
+            development_names: names(Some(false)),
+            production_names: names(Some(true)),
+            stages,
         }
     }
 }
