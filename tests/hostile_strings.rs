@@ -11,6 +11,7 @@ use std::path::Path;
 use infragen::config::{Overrides, load_environment};
 use infragen::diagnostic::SourceFile;
 use infragen::model::Architecture;
+use infragen::model::pipeline::Pipeline;
 use infragen::render::Renderer;
 
 const HOSTILE: &[&str] = &[
@@ -171,7 +172,11 @@ fn try_cases(renderer: &Renderer, cases: &[Case<'_>]) -> (BTreeMap<String, usize
         let Ok(arch) = Architecture::from_environment(&loaded) else { continue };
         *accepted.entry(field.join(".")).or_default() += 1;
         let mut files = renderer.environment(&arch).expect("an accepted file renders").files;
-        files.extend(renderer.bootstrap(&arch).expect("bootstrap renders").files);
+        let pipeline = Pipeline::new(&[&arch]);
+        files.extend(renderer.bootstrap(&arch, pipeline.as_ref()).expect("bootstrap renders").files);
+        if let Some(pipeline) = &pipeline {
+            files.extend(renderer.pipeline(pipeline).expect("the pipeline renders").files);
+        }
         for (path, content) in &files {
             if let Err(problem) = check(path, content) {
                 failures.push(format!("{} = {hostile:?}: {path}: {problem}", field.join(".")));
@@ -213,6 +218,12 @@ fn check(path: &str, content: &str) -> Result<(), String> {
             if bad || broken {
                 return Err(format!("the payload is Markdown: {line:?}"));
             }
+        }
+    } else if path.ends_with(".yml") {
+        let document: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(content).map_err(|e| format!("does not parse: {e}"))?;
+        if let Some(script) = run_scripts(&document).into_iter().find(|script| script.contains("pwned")) {
+            return Err(format!("the payload is in a workflow script: {script:?}"));
         }
     } else if path.ends_with(".sh") {
         let code = shell_code(content);
@@ -417,4 +428,22 @@ fn hostile_environment_names_write_nothing() {
         let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(entries, ["environments"], "{name:?}");
     }
+}
+
+/// Every `run:` script of a workflow: input may reach a step only through `env:`.
+fn run_scripts(value: &serde_yaml_ng::Value) -> Vec<String> {
+    let mut scripts = Vec::new();
+    match value {
+        serde_yaml_ng::Value::Mapping(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item.as_str()) {
+                    (Some("run"), Some(script)) => scripts.push(script.to_string()),
+                    _ => scripts.extend(run_scripts(item)),
+                }
+            }
+        }
+        serde_yaml_ng::Value::Sequence(items) => scripts.extend(items.iter().flat_map(run_scripts)),
+        _ => {}
+    }
+    scripts
 }

@@ -166,7 +166,8 @@ fn hostile_strings_never_reach_the_generated_files_raw() {
         )
         .expect("copy");
     }
-    let (status, _, stderr) = run_bounded(&test, &["gen", "--all", "--environments", hostile, "--output", "out"], LIMIT);
+    let (status, _, stderr) =
+        run_bounded(&test, &["gen", "--all", "--environments", hostile, "--output", "out"], LIMIT);
     assert_eq!(status, 0, "{stderr}");
     for file in ["out/dev/main.tf", "out/dev/modules/network/main.tf", "out/bootstrap/main.tf"] {
         let text = test.read(file);
