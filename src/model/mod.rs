@@ -14,6 +14,7 @@ pub mod network;
 pub mod region;
 pub mod scale;
 pub mod schedule;
+pub mod secrets;
 pub mod service;
 
 use std::collections::BTreeMap;
