@@ -167,3 +167,129 @@ fn another_accounts_secret_needs_its_customer_managed_key() {
     let kms = format!("service.secrets_kms_key_arns=[\"{KEY}\"]");
     assert!(render("dev", &[&format!("service.secrets={{API_KEY=\"{foreign}\"}}"), &kms]).is_ok());
 }
+
+/// Resource types of the AWS provider (6.25) without a `tags` argument, among those the
+/// modules create: everything else must carry a module's extra tags.
+const UNTAGGABLE: &[&str] = &[
+    "aws_acm_certificate_validation",
+    "aws_amplify_domain_association",
+    "aws_appautoscaling_policy",
+    "aws_appautoscaling_scheduled_action",
+    "aws_backup_selection",
+    "aws_cloudfront_origin_access_control",
+    "aws_cloudwatch_dashboard",
+    "aws_cloudwatch_log_resource_policy",
+    "aws_ecr_lifecycle_policy",
+    "aws_ecr_pull_through_cache_rule",
+    "aws_ecs_cluster_capacity_providers",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_kms_alias",
+    "aws_route",
+    "aws_route53_record",
+    "aws_route_table_association",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_versioning",
+    "aws_sns_topic_policy",
+    "aws_sns_topic_subscription",
+    "aws_wafv2_web_acl_association",
+    "aws_wafv2_web_acl_logging_configuration",
+    "terraform_data",
+];
+
+const MODULES: [&str; 13] = [
+    "kms",
+    "network",
+    "dns",
+    "alb",
+    "waf",
+    "rds",
+    "ecs",
+    "cache",
+    "images",
+    "api_cdn",
+    "backup",
+    "amplify",
+    "monitoring",
+];
+
+#[test]
+fn module_tags_reach_every_taggable_resource_of_their_module() {
+    let tables: Vec<String> = MODULES.iter().map(|m| format!("{m}={{CostCenter=\"cc-{m}\"}}")).collect();
+    let set = format!("module_tags={{{}}}", tables.join(","));
+    let files = render(
+        "prod",
+        &[
+            &set,
+            "cdn.images=true",
+            "cdn.api=true",
+            "dns.create_zone=true",
+            "monitoring.slack={workspace_id=\"T01ABCDEF23\",channel_id=\"C01ABCDEF23\"}",
+        ],
+    )
+    .expect("valid");
+    let main = parse(&files, "prod/main.tf");
+    let mut tagged = 0;
+    for module in MODULES {
+        let call = blocks(&main, "module", &[module]);
+        assert_eq!(
+            attribute(call[0].body(), "tags").as_deref(),
+            Some(format!("{{\n  CostCenter = \"cc-{module}\"\n}}").as_str()),
+            "{module}: the root passes the module its tags"
+        );
+        let variables = parse(&files, &format!("prod/modules/{module}/variables.tf"));
+        assert_eq!(blocks(&variables, "variable", &["tags"]).len(), 1, "{module} declares `tags`");
+        for (path, _) in
+            files.iter().filter(|(p, _)| p.starts_with(&format!("prod/modules/{module}/")) && p.ends_with(".tf"))
+        {
+            let body = parse(&files, path);
+            for resource in blocks(&body, "resource", &[]) {
+                let kind = resource.labels()[0].as_str();
+                let tags = attribute(resource.body(), "tags");
+                if UNTAGGABLE.contains(&kind) {
+                    assert_eq!(tags, None, "{path}: {kind} takes no tags");
+                    continue;
+                }
+                let tags =
+                    tags.unwrap_or_else(|| panic!("{path}: {kind}.{} has no tags", resource.labels()[1].as_str()));
+                assert!(tags == "var.tags" || tags.starts_with("merge(var.tags, {"), "{path}: {kind}: {tags}");
+                tagged += 1;
+            }
+        }
+    }
+    assert!(tagged > 80, "{tagged}");
+}
+
+#[test]
+fn modules_without_extra_tags_are_unchanged() {
+    let files = render("dev", &["module_tags={rds={CostCenter=\"db\"}}"]).expect("valid");
+    let committed = |path: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(path)).unwrap()
+    };
+    assert_eq!(files["dev/modules/ecs/main.tf"], committed("dev/modules/ecs/main.tf"));
+    assert_eq!(files["dev/modules/network/main.tf"], committed("dev/modules/network/main.tf"));
+    assert_ne!(files["dev/modules/rds/main.tf"], committed("dev/modules/rds/main.tf"));
+}
+
+#[test]
+fn module_tags_are_checked_like_tags() {
+    refused("module_tags={rdss={CostCenter=\"db\"}}", "did you mean `rds`?");
+    refused("module_tags={cache={CostCenter=\"db\"}}", "a module this environment does not have");
+    refused("module_tags={rds={\"aws:cost\"=\"db\"}}", "reserved by AWS");
+    refused("module_tags={rds={Project=\"db\"}}", "set by infragen on every resource");
+    // 50 per resource: three of infragen's, Name and Tier, and 45 from both tables.
+    let global: Vec<String> = (0..40).map(|i| format!("G{i}=\"x\"")).collect();
+    let module: Vec<String> = (0..6).map(|i| format!("M{i}=\"x\"")).collect();
+    let both = [format!("tags={{{}}}", global.join(",")), format!("module_tags={{rds={{{}}}}}", module.join(","))];
+    let error = render("dev", &[&both[0], &both[1]]).expect_err("46 user tags");
+    assert!(error.contains("together have 46 tags"), "{error}");
+    let fewer = format!("module_tags={{rds={{{}}}}}", module[..5].join(","));
+    assert!(render("dev", &[&both[0], &fewer]).is_ok());
+    // A key of both tables counts once: the module's value wins on its resources.
+    let same = format!("module_tags={{rds={{G0=\"y\",{}}}}}", module[..5].join(","));
+    assert!(render("dev", &[&both[0], &same]).is_ok());
+}
