@@ -2,6 +2,7 @@
 
 pub mod cost;
 pub mod diagram;
+pub mod explain;
 pub mod generate;
 pub mod init;
 pub mod presets;
