@@ -161,6 +161,19 @@ fn wrong_secret_references_are_refused_precisely() {
 }
 
 #[test]
+fn a_credential_in_plain_variables_is_pointed_to_service_secrets() {
+    refused("service.environment={STRIPE_SECRET=\"sk_live_abc\"}", "move it to `[service.secrets]` by the ARN");
+}
+
+#[test]
+fn another_accounts_parameter_is_refused() {
+    refused(
+        "service.secrets={API_KEY=\"arn:aws:ssm:ap-northeast-1:210987654321:parameter/api\"}",
+        "ECS reads SSM parameters of the task's own account only",
+    );
+}
+
+#[test]
 fn another_accounts_secret_needs_its_customer_managed_key() {
     let foreign = "arn:aws:secretsmanager:ap-northeast-1:210987654321:secret:shared/api-AbCdEf";
     refused(&format!("service.secrets={{API_KEY=\"{foreign}\"}}"), "customer-managed KMS key");

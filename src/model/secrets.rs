@@ -61,9 +61,18 @@ fn is_account(account: &str) -> bool {
     account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A checked reference: what it is, what IAM grants, and where it lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub source: SecretSource,
+    pub resource_arn: String,
+    pub region: String,
+    pub account: String,
+}
+
 /// Why `value` is not a reference ECS and IAM accept for an environment in
 /// `environment_region`, or the reference.
-pub fn parse_reference(value: &str, environment_region: &str) -> Result<(SecretSource, String), String> {
+pub fn parse_reference(value: &str, environment_region: &str) -> Result<Reference, String> {
     let Some(arn) = split_arn(value) else {
         return Err("it is not an ARN (`arn:<partition>:<service>:<region>:<account>:<resource>`)".into());
     };
@@ -86,7 +95,12 @@ pub fn parse_reference(value: &str, environment_region: &str) -> Result<(SecretS
                 return Err("an SSM ARN names a parameter as `parameter/<name>`".into());
             };
             check_parameter_name(name)?;
-            Ok((SecretSource::Parameter, value.to_string()))
+            Ok(Reference {
+                source: SecretSource::Parameter,
+                resource_arn: value.to_string(),
+                region: arn.region.to_string(),
+                account: arn.account.to_string(),
+            })
         }
         "secretsmanager" => {
             let Some(rest) = arn.resource.strip_prefix("secret:") else {
@@ -111,7 +125,12 @@ pub fn parse_reference(value: &str, environment_region: &str) -> Result<(SecretS
             }
             let resource_arn =
                 format!("arn:{}:secretsmanager:{}:{}:secret:{name}", arn.partition, arn.region, arn.account);
-            Ok((SecretSource::Secret, resource_arn))
+            Ok(Reference {
+                source: SecretSource::Secret,
+                resource_arn,
+                region: arn.region.to_string(),
+                account: arn.account.to_string(),
+            })
         }
         other => Err(format!(
             "the service is `{other}`; ECS reads secrets from SSM parameters (`ssm`) and Secrets Manager (`secretsmanager`)"
@@ -165,8 +184,8 @@ fn check_secret_name(name: &str) -> Result<(), String> {
 }
 
 fn check_secret_selector(json_key: &str, version_stage: &str, version_id: &str) -> Result<(), String> {
-    if json_key.chars().any(char::is_control) || json_key.contains(' ') {
-        return Err(format!("the JSON key `{json_key}` contains a space or control character"));
+    if json_key.chars().any(char::is_control) {
+        return Err(format!("the JSON key `{json_key}` contains a control character"));
     }
     if version_stage.len() > 256 || version_stage.chars().any(|c| c.is_control() || c == ' ') {
         return Err(format!(
@@ -237,26 +256,26 @@ pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> (Vec<Conta
             continue;
         }
         match parse_reference(value, &settings.region) {
-            Ok((_, resource_arn))
-                if settings.network.nat == NatMode::None
-                    && resource_arn.split(':').nth(3) != Some(settings.region.as_str()) =>
-            {
-                checks.error(
-                    &at,
-                    format!(
-                        "`service.secrets.{name}` lives in another region than the environment's {}",
-                        settings.region
-                    ),
-                    Some(
-                        "without a NAT gateway (`network.nat = \"none\"`), tasks reach SSM and Secrets Manager only \
-                         through the VPC endpoints of their own region: replicate the secret into this region"
-                            .to_string(),
-                    ),
-                );
-            }
-            Ok((source, resource_arn)) => {
-                if source == SecretSource::Secret
-                    && settings.account_id.as_deref().is_some_and(|own| !resource_arn.contains(&format!(":{own}:")))
+            Ok(reference) => {
+                let own_account = settings.account_id.as_deref().is_none_or(|own| own == reference.account);
+                if settings.network.nat == NatMode::None && reference.region != settings.region {
+                    checks.error(
+                        &at,
+                        format!("`service.secrets.{name}` lives in another region than the environment's {}", settings.region),
+                        Some(
+                            "without a NAT gateway (`network.nat = \"none\"`), tasks reach SSM and Secrets Manager only \
+                             through the VPC endpoints of their own region: replicate the secret into this region"
+                                .to_string(),
+                        ),
+                    );
+                } else if reference.source == SecretSource::Parameter && !own_account {
+                    checks.error(
+                        &at,
+                        format!("`service.secrets.{name}` is a parameter of another account than `account_id`"),
+                        Some("ECS reads SSM parameters of the task's own account only; keep the value in a parameter of this account, or in a Secrets Manager secret shared with it".to_string()),
+                    );
+                } else if reference.source == SecretSource::Secret
+                    && !own_account
                     && raw.secrets_kms_key_arns.is_empty()
                 {
                     checks.error(
@@ -268,8 +287,14 @@ pub fn from_settings(checks: &mut Checks<'_>, settings: &Settings) -> (Vec<Conta
                                 .to_string(),
                         ),
                     );
+                } else {
+                    secrets.push(ContainerSecret {
+                        name: name.clone(),
+                        value_from: value.clone(),
+                        source: reference.source,
+                        resource_arn: reference.resource_arn,
+                    });
                 }
-                secrets.push(ContainerSecret { name: name.clone(), value_from: value.clone(), source, resource_arn });
             }
             Err(problem) => checks.error(
                 &at,
@@ -327,18 +352,20 @@ mod tests {
 
     #[test]
     fn parameters_and_secrets_are_recognised() {
-        let (source, arn) =
+        let parameter =
             parse_reference("arn:aws:ssm:ap-northeast-1:123456789012:parameter/shop/prod/key", REGION).unwrap();
-        assert_eq!(source, SecretSource::Parameter);
-        assert_eq!(arn, "arn:aws:ssm:ap-northeast-1:123456789012:parameter/shop/prod/key");
+        assert_eq!(parameter.source, SecretSource::Parameter);
+        assert_eq!(parameter.resource_arn, "arn:aws:ssm:ap-northeast-1:123456789012:parameter/shop/prod/key");
+        assert_eq!((parameter.region.as_str(), parameter.account.as_str()), (REGION, "123456789012"));
         // Another region of the same partition is fine: ECS reads it by its full ARN.
         assert!(parse_reference("arn:aws:ssm:us-east-1:123456789012:parameter/key", REGION).is_ok());
 
         let plain = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shop/prod/stripe-AbCdEf";
-        assert_eq!(parse_reference(plain, REGION).unwrap(), (SecretSource::Secret, plain.to_string()));
+        let secret = parse_reference(plain, REGION).unwrap();
+        assert_eq!((secret.source, secret.resource_arn.as_str()), (SecretSource::Secret, plain));
         // A JSON key and a version: IAM grants the secret itself.
         for suffix in [":api_key::", ":api_key:AWSPREVIOUS:", "::AWSCURRENT:", ":k::0123456789abcdef0123456789abcdef"] {
-            assert_eq!(parse_reference(&format!("{plain}{suffix}"), REGION).unwrap().1, plain, "{suffix}");
+            assert_eq!(parse_reference(&format!("{plain}{suffix}"), REGION).unwrap().resource_arn, plain, "{suffix}");
         }
     }
 
