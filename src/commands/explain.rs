@@ -32,13 +32,13 @@ pub struct Entry {
 }
 
 #[derive(Deserialize)]
-struct Table_ {
+struct ExplainFile {
     resource: Vec<Entry>,
 }
 
 /// Every entry of the table.
 pub fn entries() -> Vec<Entry> {
-    toml::from_str::<Table_>(EXPLAIN_TABLE).expect("data/explain.toml parses (tests/explain.rs pins it)").resource
+    toml::from_str::<ExplainFile>(EXPLAIN_TABLE).expect("data/explain.toml parses (tests/explain.rs pins it)").resource
 }
 
 /// Whether `address` (without instance keys) matches the entry's pattern.
