@@ -114,6 +114,10 @@ fn explain_traces_a_resource_to_its_settings_and_their_layers() {
     assert!(line("stage = \"production\"").contains("# environments/prod.toml:"));
     assert!(line("database.engine_version").ends_with("# default"));
     assert!(line("module_tags.rds.CostCenter = \"db\"").contains("# --set module_tags="));
+    // How the values reach the resource's arguments: the module inputs it uses.
+    assert!(lines.contains(&"  var.instance_class = \"db.t4g.medium\""), "{}", output.stdout);
+    assert!(lines.contains(&"  var.allocated_storage = 50"), "{}", output.stdout);
+    assert!(lines.contains(&"  var.kms_key_arn = module.kms.data_key_arn"), "{}", output.stdout);
 
     // A preset is named as the layer of what it sets.
     let dev = test.run_args(&["explain", "--env", "dev", "module.rds.aws_db_instance.this"]).status(0);

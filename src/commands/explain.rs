@@ -105,8 +105,56 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         })
         .map(|(path, _)| path.clone())
         .unwrap_or_default();
-    super::write_text(out, &explain(&environment.loaded, arch, &address, &entry, &file))?;
+    let inputs = module_inputs(&root.files, &arch.environment, &address);
+    super::write_text(out, &explain(&environment.loaded, arch, &address, &entry, &file, &inputs))?;
     Ok(Exit::Success)
+}
+
+/// The module variables the resource's block refers to directly (`var.NAME`), each with
+/// what the root's module call passes (or `default`): how a setting reaches an argument.
+pub fn module_inputs(
+    files: &std::collections::BTreeMap<String, String>,
+    root: &str,
+    address: &str,
+) -> Vec<(String, String)> {
+    let Some(module) = module_of(address) else { return Vec::new() };
+    let mut parts = address.rsplitn(3, '.');
+    let (Some(name), Some(kind)) = (parts.next(), parts.next()) else { return Vec::new() };
+    let prefix = format!("{root}/modules/{module}/");
+    let block = files
+        .iter()
+        .filter(|(path, _)| path.starts_with(&prefix) && path.ends_with(".tf"))
+        .filter_map(|(_, text)| ::hcl::parse(text).ok())
+        .find_map(|body| {
+            body.into_blocks()
+                .find(|b| b.identifier() == "resource" && b.labels().iter().map(|l| l.as_str()).eq([kind, name]))
+        });
+    let Some(block) = block else { return Vec::new() };
+    let text = ::hcl::format::to_string(&::hcl::Body::builder().add_block(block).build()).unwrap_or_default();
+    let mut variables: Vec<String> = text
+        .split("var.")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>())
+        .filter(|v| !v.is_empty())
+        .collect();
+    variables.sort();
+    variables.dedup();
+    let call = files.get(&format!("{root}/main.tf")).and_then(|text| ::hcl::parse(text).ok()).and_then(|body| {
+        body.into_blocks()
+            .find(|b| b.identifier() == "module" && b.labels().first().is_some_and(|l| l.as_str() == module))
+    });
+    variables
+        .into_iter()
+        .map(|variable| {
+            let passed = call
+                .as_ref()
+                .and_then(|call| call.body().attributes().find(|a| a.key() == variable))
+                .and_then(|a| ::hcl::format::to_string(a.expr()).ok())
+                .map(|value| value.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|| "(the variable's default)".to_string());
+            (variable, passed)
+        })
+        .collect()
 }
 
 fn module_of(address: &str) -> Option<&str> {
@@ -170,7 +218,14 @@ fn unknown_address(address: &str, addresses: &[String], environment: &str) -> St
 }
 
 /// The text of `infragen explain`.
-pub fn explain(loaded: &LoadedEnvironment, arch: &Architecture, address: &str, entry: &Entry, file: &str) -> String {
+pub fn explain(
+    loaded: &LoadedEnvironment,
+    arch: &Architecture,
+    address: &str,
+    entry: &Entry,
+    file: &str,
+    inputs: &[(String, String)],
+) -> String {
     let settings = Table::try_from(&loaded.settings).unwrap_or_default();
     let secrets = credentials::suspected_values(&loaded.settings);
     let mut text = format!("{address}\n  {}\n", entry.what);
@@ -220,6 +275,12 @@ pub fn explain(loaded: &LoadedEnvironment, arch: &Architecture, address: &str, e
     };
     block("settings it reads:", &lines);
     block("its names and tags:", &common);
+    if let Some(module) = module_of(address).filter(|_| !inputs.is_empty()) {
+        text.push_str(&format!("\nmodule inputs its arguments use directly (var.NAME = what the root's `module \"{module}\"` call passes):\n"));
+        for (variable, value) in inputs {
+            text.push_str(&format!("  var.{variable} = {value}\n"));
+        }
+    }
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         text = text.replace(secret.as_str(), "<not shown>");
     }
