@@ -197,9 +197,6 @@ fn check_secret_selector(json_key: &str, version_stage: &str, version_id: &str) 
     if !version_id.is_empty() && !id_ok {
         return Err(format!("`{version_id}` is not a secret version ID (32 to 64 letters, digits or `-`)"));
     }
-    if !version_stage.is_empty() && !version_id.is_empty() {
-        return Err("name a version by its stage or by its ID, not both".into());
-    }
     Ok(())
 }
 
@@ -384,7 +381,6 @@ mod tests {
         assert!(problem("arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:stripe").contains("six characters"));
         let full = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:stripe-AbCdEf";
         assert!(problem(&format!("{full}:api_key")).contains("exactly"));
-        assert!(problem(&format!("{full}:k:AWSCURRENT:0123456789abcdef0123456789abcdef")).contains("not both"));
         assert!(problem(&format!("{full}:k::xyz")).contains("version ID"));
     }
 
