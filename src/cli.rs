@@ -25,6 +25,8 @@ pub enum Command {
     Gen(GenArgs),
     /// Print the fully resolved settings of an environment and where each value came from.
     Show(ShowArgs),
+    /// Say which settings (and the layer each came from) produced a generated resource.
+    Explain(ExplainArgs),
     /// Write starter environment files for a new project.
     Init(InitArgs),
     /// List the presets, what each does and what it saves in an environment.
@@ -118,6 +120,17 @@ pub struct ShowArgs {
     pub environments: PathBuf,
     #[command(flatten)]
     pub overrides: OverrideArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArgs,
+    /// A resource address as a plan or `terraform state list` prints it, e.g.
+    /// `module.rds.aws_db_instance.this` (instance keys such as `["ap-northeast-1a"]` may
+    /// be left out).
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
 }
 
 #[derive(Debug, Clone, Args)]

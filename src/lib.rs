@@ -90,6 +90,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let result = match &cli.command {
         cli::Command::Gen(args) => commands::generate::run(args, out, err),
         cli::Command::Show(args) => commands::show::run(args, out, err),
+        cli::Command::Explain(args) => commands::explain::run(args, out, err),
         cli::Command::Init(args) => commands::init::run(args, out, err),
         cli::Command::Presets(args) => commands::presets::run(args, out, err),
         cli::Command::Cost(args) => commands::cost::run(args, out, err),

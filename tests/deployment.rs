@@ -109,14 +109,18 @@ fn the_backend_never_logs_in_as_the_master_user() {
         assert_ne!(app_user, master, "{root}: the backend has a role of its own");
 
         let ecs = parse(&files, "modules/ecs/main.tf");
-        let backend =
+        let definitions =
             text(attribute(block(&ecs, "resource", &["aws_ecs_task_definition", "backend"]), "container_definitions"));
+        assert!(definitions.contains("merge(local.backend_container"), "{root}: {definitions}");
+        let locals = ecs.blocks().find(|b| b.identifier() == "locals").expect("locals");
+        // The container the service and the migration task share (no `service.secrets`
+        // in the shipped environments).
+        let backend = format!("{definitions}{}", text(attribute(locals, "backend_container")));
         assert!(
             !backend.contains("secrets") && !backend.contains("PASSWORD"),
             "{root}: no secret in the backend task: {backend}"
         );
         assert!(backend.contains("local.environment"), "{root}: {backend}");
-        let locals = ecs.blocks().find(|b| b.identifier() == "locals").expect("locals");
         let environment = text(attribute(locals, "environment"));
         assert!(
             environment.contains("DATABASE_AUTH = \"iam\""),

@@ -111,14 +111,19 @@ fn setting_paths(root: &serde_json::Value, schema: &serde_json::Value, prefix: &
         .get("properties")
         .cloned()
         .or_else(|| schema["anyOf"].as_array()?.iter().find_map(|v| resolve(v).get("properties").cloned()));
+    // A table keyed by a closed set of names whose entries are free maps
+    // (`module_tags.<module>`) is one setting, named by its own key.
+    let keyed_maps = |properties: &serde_json::Map<String, serde_json::Value>| {
+        properties.values().all(|p| p.get("properties").is_none() && p["additionalProperties"].is_object())
+    };
     match object.as_ref().and_then(|o| o.as_object()) {
-        Some(properties) => {
+        Some(properties) if !keyed_maps(properties) => {
             for (key, property) in properties {
                 let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
                 setting_paths(root, property, &path, paths);
             }
         }
-        None => paths.push(prefix.to_string()),
+        _ => paths.push(prefix.to_string()),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod ci;
 pub mod completions;
 pub mod cost;
 pub mod diagram;
+pub mod explain;
 pub mod generate;
 pub mod init;
 pub mod presets;

@@ -87,7 +87,7 @@ fn write_table(loaded: &LoadedEnvironment, table: &Table, path: &FieldPath, line
 }
 
 /// Container and build environment variables, where credentials do not belong.
-fn in_environment(path: &FieldPath) -> bool {
+pub(crate) fn in_environment(path: &FieldPath) -> bool {
     let path = path.to_string();
     path == "service.environment" || path == "frontend.environment"
 }
@@ -96,7 +96,7 @@ fn toml_key(key: &str) -> String {
     if crate::config::path::is_bare_key(key) { key.to_string() } else { Value::String(key.to_string()).to_string() }
 }
 
-fn origin_label(loaded: &LoadedEnvironment, path: &FieldPath) -> String {
+pub(crate) fn origin_label(loaded: &LoadedEnvironment, path: &FieldPath) -> String {
     match loaded.provenance.origin(path) {
         // The line alone: a full location would count the characters of the line, for
         // every value of a file that may be one long line.

@@ -36,6 +36,17 @@ pub struct ServiceSettings {
     /// Plain environment variables of the container. Database settings are added by
     /// infragen; secrets never go here.
     pub environment: BTreeMap<String, String>,
+    /// Secret environment variables of the container, by the full ARN of what holds the
+    /// value: an SSM parameter (`arn:aws:ssm:<region>:<account>:parameter/<name>`) or a
+    /// Secrets Manager secret (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6
+    /// characters>`, optionally followed by `:<json-key>:<version-stage>:<version-id>`).
+    /// ECS reads them when a task starts; the task execution role may read exactly these.
+    /// The migration task gets them too.
+    pub secrets: BTreeMap<String, String>,
+    /// ARNs of customer-managed KMS keys that encrypt the parameters or secrets in
+    /// `secrets`: the execution role may decrypt with them through SSM and Secrets Manager
+    /// only. Not needed for the AWS managed keys (`aws/ssm`, `aws/secretsmanager`).
+    pub secrets_kms_key_arns: Vec<String>,
     /// Images the ECR lifecycle policy keeps; older ones expire.
     pub ecr_keep_images: u32,
     /// ARNs of IAM managed policies attached to the task role as they are, for permissions
@@ -61,6 +72,8 @@ impl Default for ServiceSettings {
             container_insights: true,
             migrate_command: Vec::new(),
             environment: BTreeMap::from([("RUST_LOG".to_string(), "info".to_string())]),
+            secrets: BTreeMap::new(),
+            secrets_kms_key_arns: Vec::new(),
             ecr_keep_images: 30,
             task_policy_arns: Vec::new(),
             autoscaling: AutoscalingSettings::default(),

@@ -50,6 +50,10 @@ pub struct Settings {
     /// Extra tags for every resource, added to Project / Environment / ManagedBy through the
     /// provider's `default_tags`.
     pub tags: BTreeMap<String, String>,
+    /// Extra tags for the resources of one module, by module name, e.g.
+    /// `[module_tags.rds]` `CostCenter = "db"`. They are added to `tags` (and override a
+    /// tag of the same key there) on every taggable resource of that module.
+    pub module_tags: BTreeMap<ModuleName, BTreeMap<String, String>>,
     /// Where Terraform keeps this environment's state.
     pub state: StateSettings,
     /// The VPC: CIDRs, availability zones, subnets per tier and how private subnets reach out.
@@ -96,6 +100,7 @@ impl Default for Settings {
             region: "ap-northeast-1".into(),
             account_id: None,
             tags: BTreeMap::new(),
+            module_tags: BTreeMap::new(),
             state: StateSettings::default(),
             network: NetworkSettings::default(),
             dns: DnsSettings::default(),
@@ -113,6 +118,62 @@ impl Default for Settings {
             ci: CiSettings::default(),
             logs: LogSettings::default(),
             kms: KmsSettings::default(),
+        }
+    }
+}
+
+/// The modules of a generated root (`generated/<env>/modules/<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleName {
+    Kms,
+    Network,
+    Dns,
+    Alb,
+    Waf,
+    Rds,
+    Ecs,
+    Cache,
+    Images,
+    ApiCdn,
+    Backup,
+    Amplify,
+    Monitoring,
+}
+
+impl ModuleName {
+    pub const ALL: [ModuleName; 13] = [
+        ModuleName::Kms,
+        ModuleName::Network,
+        ModuleName::Dns,
+        ModuleName::Alb,
+        ModuleName::Waf,
+        ModuleName::Rds,
+        ModuleName::Ecs,
+        ModuleName::Cache,
+        ModuleName::Images,
+        ModuleName::ApiCdn,
+        ModuleName::Backup,
+        ModuleName::Amplify,
+        ModuleName::Monitoring,
+    ];
+
+    /// The module's directory name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModuleName::Kms => "kms",
+            ModuleName::Network => "network",
+            ModuleName::Dns => "dns",
+            ModuleName::Alb => "alb",
+            ModuleName::Waf => "waf",
+            ModuleName::Rds => "rds",
+            ModuleName::Ecs => "ecs",
+            ModuleName::Cache => "cache",
+            ModuleName::Images => "images",
+            ModuleName::ApiCdn => "api_cdn",
+            ModuleName::Backup => "backup",
+            ModuleName::Amplify => "amplify",
+            ModuleName::Monitoring => "monitoring",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod region;
 pub mod scale;
 pub mod schedule;
+pub mod secrets;
 pub mod service;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub use network::{Egress, NatLayout, Network, Zone};
 pub use scale::{Cache, Cdn};
 pub use service::{Autoscaling, NightSchedule, Service};
 
-use crate::config::{FieldPath, LoadedEnvironment, Preset, Settings, Stage, Tier, UsageSettings, presets};
+use crate::config::{FieldPath, LoadedEnvironment, ModuleName, Preset, Settings, Stage, Tier, UsageSettings, presets};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 
 /// Resource names are `<project>-<environment>-<suffix>`; the longest suffix used for a name
@@ -53,6 +54,9 @@ pub struct Architecture {
     pub presets: Vec<&'static Preset>,
     /// Extra tags on top of Project / Environment / ManagedBy.
     pub tags: BTreeMap<String, String>,
+    /// Extra tags of one module's resources, on top of `tags`; only modules the
+    /// environment has.
+    pub module_tags: BTreeMap<ModuleName, BTreeMap<String, String>>,
     pub state: StateBackend,
     pub network: Network,
     pub dns: Dns,
@@ -187,6 +191,7 @@ impl Architecture {
         check_region(&mut checks, &path("region"), &settings.region);
         check_account_id(&mut checks, settings);
         let tags = check_tags(&mut checks, settings);
+        let module_tags = check_module_tags(&mut checks, settings);
         let state = StateBackend::from_settings(&mut checks, settings, &environment);
         let network = Network::from_settings(&mut checks, settings);
         let dns = Dns::from_settings(&mut checks, settings);
@@ -230,6 +235,7 @@ impl Architecture {
                 tier: settings.tier,
                 presets,
                 tags,
+                module_tags,
                 state,
                 network,
                 dns,
@@ -284,9 +290,12 @@ fn check_region(checks: &mut Checks<'_>, at: &FieldPath, value: &str) {
     checks.error(at, format!("`{at}` must be an AWS region code such as \"ap-northeast-1\", found \"{value}\""), help);
 }
 
-/// AWS allows 50 tags on a resource; infragen's own (the reserved ones and a `Name` on
-/// some resources) leave the rest to `tags`.
-pub const MAX_USER_TAGS: usize = 50 - RESERVED_TAGS.len() - 1;
+/// Tags infragen sets on some resources besides the reserved ones (`Name`, and `Tier` on
+/// subnets).
+pub const RESOURCE_TAGS: usize = 2;
+/// AWS allows 50 tags on a resource; infragen's own (the reserved ones, `Name` and `Tier`)
+/// leave the rest to `tags` and `module_tags` together.
+pub const MAX_USER_TAGS: usize = 50 - RESERVED_TAGS.len() - RESOURCE_TAGS;
 /// An AWS account ID is 12 digits; production names its account, so that an apply with the
 /// credentials of another account fails before it changes anything.
 fn check_account_id(checks: &mut Checks<'_>, settings: &Settings) {
@@ -335,6 +344,72 @@ fn check_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<String, 
         }
     }
     settings.tags.clone()
+}
+
+/// Whether the environment's root has this module.
+pub fn has_module(settings: &Settings, module: ModuleName) -> bool {
+    match module {
+        ModuleName::Cache => settings.cache.enabled,
+        ModuleName::Images => settings.cdn.images,
+        ModuleName::ApiCdn => settings.cdn.api,
+        _ => true,
+    }
+}
+
+/// `module_tags`: each tag as AWS accepts it, only for modules the environment has, and
+/// within AWS's 50 tags per resource together with `tags` and infragen's own.
+fn check_module_tags(checks: &mut Checks<'_>, settings: &Settings) -> BTreeMap<ModuleName, BTreeMap<String, String>> {
+    let mut valid = BTreeMap::new();
+    for (module, tags) in &settings.module_tags {
+        let at = path("module_tags").key(module.name());
+        if !has_module(settings, *module) {
+            let switch = match module {
+                ModuleName::Cache => "cache.enabled",
+                ModuleName::Images => "cdn.images",
+                _ => "cdn.api",
+            };
+            checks.error(
+                &at,
+                format!("`module_tags.{}` tags a module this environment does not have", module.name()),
+                Some(format!("remove `module_tags.{}`, or switch the module on with `{switch} = true`", module.name())),
+            );
+            continue;
+        }
+        let mut ok = true;
+        for (key, value) in tags {
+            let key_at = at.key(key);
+            if RESERVED_TAGS.contains(&key.as_str()) {
+                checks.error(
+                    &key_at,
+                    format!(
+                        "tag `{key}` is set by infragen on every resource and cannot be overridden in `module_tags`"
+                    ),
+                    Some(format!("remove `{key}` from `module_tags.{}`", module.name())),
+                );
+                ok = false;
+            } else if let Err(expected) = names::check_tag(key, value) {
+                checks.error(&key_at, format!("tag `{key}` is not valid: AWS expects {expected}"), None);
+                ok = false;
+            }
+        }
+        let keys: std::collections::BTreeSet<&String> = settings.tags.keys().chain(tags.keys()).collect();
+        if keys.len() > MAX_USER_TAGS {
+            checks.error(
+                &at,
+                format!(
+                    "`tags` and `module_tags.{}` together have {} tags; AWS allows 50 on a resource, and infragen's own leave room for {MAX_USER_TAGS}",
+                    module.name(),
+                    keys.len()
+                ),
+                Some("keep the tags that cost allocation or access control need".to_string()),
+            );
+            ok = false;
+        }
+        if ok && !tags.is_empty() {
+            valid.insert(*module, tags.clone());
+        }
+    }
+    valid
 }
 
 /// What `stage = "production"` promises: nothing that serves users can be deleted by

@@ -20,6 +20,9 @@ pub struct Network {
     pub zones: Vec<Zone>,
     pub egress: Egress,
     pub flow_log_traffic: FlowLogTraffic,
+    /// Without NAT, tasks that read SSM parameters at start (`service.secrets`) need an
+    /// `ssm` interface endpoint as well.
+    pub ssm_endpoint: bool,
 }
 
 /// One availability zone and its three subnets: every tier exists in every zone by
@@ -73,10 +76,16 @@ impl Network {
     }
 
     /// The interface endpoints this network needs (none when it has NAT gateways).
-    pub fn interface_endpoints(&self) -> &'static [&'static str] {
+    pub fn interface_endpoints(&self) -> Vec<&'static str> {
         match self.egress {
-            Egress::VpcEndpoints => &INTERFACE_ENDPOINTS,
-            Egress::NatGateways(_) => &[],
+            Egress::VpcEndpoints => {
+                let mut endpoints = INTERFACE_ENDPOINTS.to_vec();
+                if self.ssm_endpoint {
+                    endpoints.push("ssm");
+                }
+                endpoints
+            }
+            Egress::NatGateways(_) => Vec::new(),
         }
     }
 
@@ -154,7 +163,9 @@ impl Network {
                 })
             })
             .collect::<Option<Vec<Zone>>>()?;
-        Some(Network { vpc_cidr, zones, egress, flow_log_traffic: raw.flow_logs.traffic })
+        let ssm_endpoint = egress == Egress::VpcEndpoints
+            && settings.service.secrets.values().any(|arn| arn.split(':').nth(2) == Some("ssm"));
+        Some(Network { vpc_cidr, zones, egress, flow_log_traffic: raw.flow_logs.traffic, ssm_endpoint })
     }
 }
 

@@ -44,6 +44,17 @@ pub fn chatbot_api_region(region: &str) -> &'static str {
     }
 }
 
+/// The partition of a region, the second field of its ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// Every known region code.
 pub fn names() -> impl Iterator<Item = &'static str> {
     REGIONS.iter().map(|region| region.code)

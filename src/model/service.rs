@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::credentials;
 use super::edge::in_range;
 use super::schedule::{Cron, hours_between};
+use super::secrets::{self, ContainerSecret};
 use super::{Checks, path};
 use crate::config::{CpuArchitecture, Settings};
 
@@ -22,6 +23,10 @@ pub struct Service {
     /// Arguments of the migration command (exec form); empty when there is none.
     pub migrate_command: Vec<String>,
     pub environment: BTreeMap<String, String>,
+    /// Secret variables by reference (`service.secrets`), read by ECS at task start.
+    pub secrets: Vec<ContainerSecret>,
+    /// Customer-managed keys the execution role may decrypt the secrets with.
+    pub secrets_kms_key_arns: Vec<String>,
     pub ecr_keep_images: u32,
     /// IAM managed policies attached to the task role as they are (an escape hatch).
     pub task_policy_arns: Vec<String>,
@@ -123,7 +128,7 @@ impl Service {
                 checks.error(
                     &at,
                     format!("`service.environment.{key}` looks like a credential ({reason}); plain variables are written into main.tf and every plan"),
-                    Some("keep it in Secrets Manager or SSM Parameter Store and pass the container its ARN or name; allow the task role to read it with `service.task_policy_arns`".to_string()),
+                    Some(format!("keep it in Secrets Manager or SSM Parameter Store and move it to `[service.secrets]` by the ARN, e.g. `{key} = \"arn:aws:ssm:<region>:<account>:parameter/<name>\"`: ECS reads it when a task starts")),
                 );
             } else if RESERVED_ENVIRONMENT.contains(&key.as_str()) {
                 checks.error(
@@ -139,6 +144,7 @@ impl Service {
                 );
             }
         }
+        let (container_secrets, secrets_kms_key_arns) = secrets::from_settings(checks, settings);
         for (index, arn) in raw.task_policy_arns.iter().enumerate() {
             if !valid_policy_arn(arn) {
                 checks.error(
@@ -211,6 +217,8 @@ impl Service {
             container_insights: raw.container_insights,
             migrate_command: raw.migrate_command.clone(),
             environment: raw.environment.clone(),
+            secrets: container_secrets,
+            secrets_kms_key_arns,
             ecr_keep_images: raw.ecr_keep_images,
             task_policy_arns: raw.task_policy_arns.clone(),
             autoscaling: Autoscaling {

@@ -156,7 +156,18 @@ impl Renderer {
         for module in &context.modules {
             let out_dir = format!("{root}/modules/{}/", module.name);
             let mut module_files = BTreeMap::new();
-            self.render_dir(&format!("modules/{}/", module.name), &out_dir, &context, &header, &mut module_files)?;
+            // A module's templates see its own extra tags (`module_tags`) as `module_tags`.
+            let module_context = minijinja::context! {
+                module_tags => Value::from(Serde(&context.module_tags[module.name])),
+                ..Value::from(Serde(&context))
+            };
+            self.render_dir(
+                &format!("modules/{}/", module.name),
+                &out_dir,
+                &module_context,
+                &header,
+                &mut module_files,
+            )?;
             let versions_context = minijinja::context! {
                 aliases => Value::from(Serde((module.provider_aliases)(arch))),
                 ..Value::from(Serde(&context))

@@ -180,3 +180,34 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walk(dir, dir, &mut files);
     files
 }
+
+/// The variants of `.ci/verify-variants` (name, environment, flags), read from the script
+/// so that the list lives in one place.
+pub fn variants() -> Vec<(String, String, infragen::config::Overrides)> {
+    let script = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/verify-variants"))
+        .expect(".ci/verify-variants");
+    let mut variants = vec![
+        ("dev".to_string(), "dev".to_string(), infragen::config::Overrides::default()),
+        ("prod".to_string(), "prod".to_string(), infragen::config::Overrides::default()),
+    ];
+    for line in script.lines() {
+        let line = line.trim();
+        let Some(entry) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) else { continue };
+        let mut fields = entry.splitn(3, '|');
+        let (Some(name), Some(env), Some(flags)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        let flags = flags.replace("\\\"", "\"");
+        let words: Vec<&str> = flags.split_whitespace().collect();
+        let mut overrides = infragen::config::Overrides::default();
+        for pair in words.chunks(2) {
+            match pair {
+                ["--preset", value] => overrides.enable_presets.push(value.to_string()),
+                ["--without-preset", value] => overrides.disable_presets.push(value.to_string()),
+                ["--set", value] => overrides.set.push(value.to_string()),
+                other => panic!(".ci/verify-variants: {name}: flags this test does not know: {other:?}"),
+            }
+        }
+        variants.push((name.to_string(), env.to_string(), overrides));
+    }
+    assert!(variants.len() > 10, "the variants of .ci/verify-variants were not found");
+    variants
+}

@@ -96,6 +96,10 @@ pub struct EnvironmentContext {
     pub tier: &'static str,
     pub presets_summary: String,
     pub default_tags: BTreeMap<String, String>,
+    /// Extra tags per module (`module_tags`), an entry for every module, empty for most:
+    /// a module's `tags` variable and the `tags` of its resources exist only when its
+    /// entry has tags.
+    pub module_tags: BTreeMap<&'static str, BTreeMap<String, String>>,
     pub state: StateContext,
     pub kms: KmsContext,
     pub network: NetworkContext,
@@ -330,6 +334,10 @@ impl EnvironmentContext {
             tier: arch.tier.name(),
             presets_summary,
             default_tags,
+            module_tags: crate::config::ModuleName::ALL
+                .iter()
+                .map(|module| (module.name(), arch.module_tags.get(module).cloned().unwrap_or_default()))
+                .collect(),
             state: StateContext {
                 bucket: arch.state.bucket.clone(),
                 key: arch.state.key.clone(),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::waiver;
 use crate::model::Architecture;
+use crate::model::secrets::{self, SecretSource};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EcsContext {
@@ -39,6 +40,17 @@ pub struct EcsContext {
     /// Alarms that fail and roll back a deployment (see [`DEPLOYMENT_ALARMS`]).
     pub deployment_alarms: DeploymentAlarms,
     pub environment: BTreeMap<String, String>,
+    /// Secret variables of the container, name to `valueFrom` (`service.secrets`).
+    pub secrets: BTreeMap<String, String>,
+    /// What the execution role may read: the SSM parameters and the Secrets Manager
+    /// secrets (without JSON key or version) behind `secrets`.
+    pub secret_parameter_arns: Vec<String>,
+    pub secret_arns: Vec<String>,
+    /// Customer-managed keys that encrypt them (`service.secrets_kms_key_arns`).
+    pub secrets_kms_key_arns: Vec<String>,
+    /// The `kms:ViaService` values that let the execution role use those keys only through
+    /// SSM and Secrets Manager, in each key's own region.
+    pub secrets_kms_via_services: Vec<String>,
     pub ecr_keep_images: u32,
     /// IAM managed policies attached to the task role as they are (`service.task_policy_arns`).
     pub task_policy_arns: Vec<String>,
@@ -147,6 +159,20 @@ impl EcsContext {
             pull_through_cache_prefix: format!("{}-pub", arch.name_prefix),
             deployment_alarms: DEPLOYMENT_ALARMS,
             environment: service.environment.clone(),
+            secrets: secrets::value_froms(&service.secrets),
+            secret_parameter_arns: secrets::resource_arns(&service.secrets, SecretSource::Parameter),
+            secret_arns: secrets::resource_arns(&service.secrets, SecretSource::Secret),
+            secrets_kms_key_arns: service.secrets_kms_key_arns.clone(),
+            secrets_kms_via_services: {
+                let regions: std::collections::BTreeSet<&str> =
+                    service.secrets_kms_key_arns.iter().filter_map(|arn| arn.split(':').nth(3)).collect();
+                regions
+                    .iter()
+                    .flat_map(|region| {
+                        ["secretsmanager", "ssm"].map(|service| format!("{service}.{region}.amazonaws.com"))
+                    })
+                    .collect()
+            },
             ecr_keep_images: service.ecr_keep_images,
             task_policy_arns: service.task_policy_arns.clone(),
             cpu_target: scaling.cpu_target,

@@ -33,6 +33,27 @@ locals {
     REDIS_USERNAME = var.cache_username
     REDIS_TLS      = "true"
   })
+
+  # The backend's container as the service and the migration task both run it: same
+  # settings and secrets, a read-only root with /tmp as scratch space, logs to the
+  # backend's group. Each adds its name, image and log stream prefix.
+  backend_container = {
+    essential              = true
+    readonlyRootFilesystem = true
+    environment            = [for name, value in local.environment : { name = name, value = value }]
+    mountPoints = [{
+      sourceVolume  = "tmp"
+      containerPath = "/tmp"
+      readOnly      = false
+    }]
+    linuxParameters = {
+      initProcessEnabled = true
+    }
+  }
+  backend_log_options = {
+    awslogs-group  = aws_cloudwatch_log_group.backend.name
+    awslogs-region = var.region
+  }
 }
 
 ################################################################################
@@ -354,33 +375,18 @@ resource "aws_ecs_task_definition" "backend" {
     name = "tmp"
   }
 
-  container_definitions = jsonencode([{
-    name                   = local.container_name
-    image                  = "${aws_ecr_repository.backend.repository_url}:${local.image_tag}"
-    essential              = true
-    readonlyRootFilesystem = true
+  container_definitions = jsonencode([merge(local.backend_container, {
+    name  = local.container_name
+    image = "${aws_ecr_repository.backend.repository_url}:${local.image_tag}"
     portMappings = [{
       containerPort = var.port
       protocol      = "tcp"
     }]
-    environment = [for name, value in local.environment : { name = name, value = value }]
-    mountPoints = [{
-      sourceVolume  = "tmp"
-      containerPath = "/tmp"
-      readOnly      = false
-    }]
-    linuxParameters = {
-      initProcessEnabled = true
-    }
     logConfiguration = {
       logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.backend.name
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "backend"
-      }
+      options   = merge(local.backend_log_options, { awslogs-stream-prefix = "backend" })
     }
-  }])
+  })])
 }
 
 ################################################################################
@@ -458,30 +464,15 @@ resource "aws_ecs_task_definition" "migrate" {
     name = "tmp"
   }
 
-  container_definitions = jsonencode([{
-    name                   = "migrate"
-    image                  = "${aws_ecr_repository.backend.repository_url}:${local.migrate_image_tag}"
-    essential              = true
-    readonlyRootFilesystem = true
-    command                = var.migrate_command
-    environment            = [for name, value in local.environment : { name = name, value = value }]
-    mountPoints = [{
-      sourceVolume  = "tmp"
-      containerPath = "/tmp"
-      readOnly      = false
-    }]
-    linuxParameters = {
-      initProcessEnabled = true
-    }
+  container_definitions = jsonencode([merge(local.backend_container, {
+    name    = "migrate"
+    image   = "${aws_ecr_repository.backend.repository_url}:${local.migrate_image_tag}"
+    command = var.migrate_command
     logConfiguration = {
       logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.backend.name
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "migrate"
-      }
+      options   = merge(local.backend_log_options, { awslogs-stream-prefix = "migrate" })
     }
-  }])
+  })])
 }
 
 ################################################################################
