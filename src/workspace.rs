@@ -253,26 +253,46 @@ pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
             }
         }
     }
-    // Environments that share a zone must not claim the same names in it.
-    for (i, first) in environments.iter().enumerate() {
-        for second in &environments[i + 1..] {
-            let (a, b) = (&first.architecture, &second.architecture);
-            if a.dns.zone != b.dns.zone {
-                continue;
+    // Environments that share a zone must not claim the same names in it. Each name is
+    // looked up among the ones taken before it, so a thousand environments cost a thousand
+    // lookups, not half a million comparisons.
+    // (zone, name) -> every (environment, position among its names, field) claiming it.
+    type Holders<'a> = Vec<(usize, usize, &'a str)>;
+    let mut taken: std::collections::HashMap<(&str, &str), Holders> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for (index, environment) in environments.iter().enumerate() {
+        let arch = &environment.architecture;
+        let mut names = arch.record_names();
+        // One environment's own names are distinct (its validation says so); only the first
+        // of equal names counts here, as the pairwise check did.
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|(_, name)| seen.insert(*name));
+        for (position, (field, name)) in names.into_iter().enumerate() {
+            let holders = taken.entry((arch.dns.zone.as_str(), name)).or_default();
+            for (earlier, earlier_position, earlier_field) in holders.iter() {
+                clashes.push((
+                    (*earlier, index, *earlier_position),
+                    name.to_string(),
+                    earlier_field.to_string(),
+                    field,
+                ));
             }
-            for (field_a, name_a) in a.record_names() {
-                if let Some((field_b, _)) = b.record_names().into_iter().find(|(_, name_b)| *name_b == name_a) {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "{} and {} both create {name_a} in the zone {}",
-                            a.source_name, b.source_name, a.dns.zone
-                        ))
-                        .note(format!("from `{field_a}` in {} and `{field_b}` in {}", a.source_name, b.source_name))
-                        .help("give each environment names of its own, e.g. api and api-dev"),
-                    );
-                }
-            }
+            holders.push((index, position, field));
         }
+    }
+    // In the order the pairwise comparison named them: by the first environment, then the
+    // second, then the first one's field order.
+    clashes.sort_by_key(|(order, ..)| *order);
+    for ((first, second, _), name, field_a, field_b) in clashes {
+        let (a, b) = (&environments[first].architecture, &environments[second].architecture);
+        problems.push(
+            Diagnostic::error(format!(
+                "{} and {} both create {name} in the zone {}",
+                a.source_name, b.source_name, a.dns.zone
+            ))
+            .note(format!("from `{field_a}` in {} and `{field_b}` in {}", a.source_name, b.source_name))
+            .help("give each environment names of its own, e.g. api and api-dev"),
+        );
     }
     if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(Diagnostics(problems))) }
 }

@@ -1,12 +1,18 @@
 //! `infragen gen`: render environments and write them, or check that they are current.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{load_all, write_line, write_text};
 use crate::cli::{GenArgs, Selection};
 use crate::config::Stage;
-use crate::output::{FileChange, Guard, Plan, Review, stale_references};
-use crate::render::{RenderedRoot, Renderer};
+use crate::output::{
+    FileChange, Freshness, FreshnessRecord, Guard, Manifest, Plan, Review, StaleReference, stale_references,
+    stale_references_of,
+};
+use crate::render::{Renderer, check_parses};
 use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
 use crate::{Error, Exit};
@@ -14,48 +20,86 @@ use crate::{Error, Exit};
 pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let workspace = Workspace::new(&args.selection.environments);
     let names = selected_names(&workspace, &args.selection, err)?;
-    let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
+    let overrides = args.overrides.overrides();
+    let environments = load_all(&workspace, &names, &overrides, err)?;
     check_across_environments(&workspace, &environments, err)?;
 
-    let renderer = Renderer::new()?;
-    let mut roots = Vec::new();
-    for environment in &environments {
-        roots.push(renderer.environment_replacing(&environment.architecture, &args.allow_replace)?);
-    }
     // The environments agree on the state settings (checked above); the bootstrap takes the
     // account from the first that names one, so that the state bucket is limited to it too.
     let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
+    let any_production = environments.iter().any(|e| e.architecture.stage == Stage::Production);
+    let mut jobs: Vec<Job> = environments
+        .iter()
+        .map(|environment| Job {
+            root: environment.architecture.environment.clone(),
+            environment,
+            bootstrap: false,
+            production: environment.architecture.stage == Stage::Production,
+        })
+        .collect();
     if let Some(source) = bootstrap_source {
-        roots.push(renderer.bootstrap(&source.architecture)?);
+        jobs.push(Job {
+            root: BOOTSTRAP_ROOT.to_string(),
+            environment: source,
+            bootstrap: true,
+            production: any_production,
+        });
     }
+    let run_inputs = format!("{overrides:?}\n{:?}", args.allow_replace);
 
-    let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
-    let guards = guard(&plan, &environments, &roots);
+    // Roots whose inputs and files are as infragen last wrote them are not rendered again;
+    // the others are rendered, compared and checked, each on its own, on every core, and
+    // dropped when they change nothing, so that memory does not grow with their number.
+    let mut plan = Plan::open(&args.out)?;
+    let record = FreshnessRecord::read(&args.out);
+    let inputs: Vec<String> = jobs.iter().map(|job| job.inputs_digest(&run_inputs)).collect();
+    let fresh: Vec<Freshness> =
+        parallel_map(&jobs, |index, job| record.freshness(&args.out, plan.manifest(), &job.root, &inputs[index]));
+    let renderer = if fresh.contains(&Freshness::Unknown) { Some(Renderer::new()?) } else { None };
+    let results = parallel_map(&jobs, |index, job| -> Result<Planned, Error> {
+        match (&renderer, fresh[index]) {
+            (Some(renderer), Freshness::Unknown) => {
+                job.plan(renderer, &args.out, plan.manifest(), &args.allow_replace, !args.check)
+            }
+            _ => job.fresh(&args.out, plan.manifest(), &record),
+        }
+    });
+    let mut planned = Vec::new();
+    for result in results {
+        let mut root = result?;
+        match root.part.take() {
+            Some(part) => plan.absorb(part),
+            None => plan.add_fresh(&root.name),
+        }
+        planned.push(root);
+    }
+    plan.finish(&args.out)?;
+
     let out_dir = args.out.display().to_string();
-    for root in &roots {
-        for stale in stale_references(&args.out, &plan, &root.name)? {
+    for root in &planned {
+        for stale in &root.stale {
             write_line(err, &format!("warning: {out_dir}/{stale}"))?;
         }
     }
     if args.check {
-        if plan.is_up_to_date() {
+        if plan.is_current() {
             write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
             return Ok(Exit::Success);
         }
         // What would destroy data first, then the resources, the summary, and the diff last.
-        for guarded in &guards {
+        for guarded in &planned {
             for finding in guarded.guard.destructive() {
                 let consequence = if guarded.production && !args.allow_replace.contains(&finding.address) {
                     "; `infragen gen` refuses it without --allow-replace"
                 } else {
                     ""
                 };
-                write_line(err, &format!("warning: {out_dir}/{}: {finding}{consequence}", guarded.root))?;
+                write_line(err, &format!("warning: {out_dir}/{}: {finding}{consequence}", guarded.name))?;
             }
         }
         let (mut added, mut removed, mut changed) = (0, 0, 0);
-        for root in &roots {
-            let review = Review::of(&plan, &root.name);
+        for root in &planned {
+            let review = &root.review;
             (added, removed, changed) = (
                 added + review.resources_added.len(),
                 removed + review.resources_removed.len(),
@@ -86,21 +130,29 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         return Ok(Exit::Stale);
     }
 
-    refuse_data_loss(&guards, &args.allow_replace, &out_dir)?;
-    for guarded in guards.iter().filter(|g| !g.production) {
+    refuse_data_loss(&planned, &args.allow_replace, &out_dir)?;
+    for guarded in planned.iter().filter(|g| !g.production) {
         for finding in guarded.guard.destructive() {
-            write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.root))?;
+            write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.name))?;
         }
     }
     plan.write(&args.out, args.force)?;
-    for (root, guarded) in roots.iter().zip(&guards) {
+    // What was written is now known fresh: the next run need not render it.
+    let mut record = record;
+    for (root, inputs) in planned.iter().zip(&inputs) {
+        record.set(&root.name, inputs, plan.hashes_of(&root.name), &root.resources);
+    }
+    if let Err(error) = record.write(&args.out) {
+        write_line(err, &format!("warning: {error} (only the next run's speed suffers)"))?;
+    }
+    for root in &planned {
         write_summary(out, &out_dir, root, &plan)?;
-        for finding in &guarded.guard.findings {
+        for finding in &root.guard.findings {
             write_line(out, &format!("  {finding}"))?;
         }
     }
     for address in &args.allow_replace {
-        if !guards.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
+        if !planned.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
             write_line(
                 err,
                 &format!(
@@ -118,54 +170,141 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     Ok(Exit::Success)
 }
 
-/// A root and what the guard found in it.
-struct Guarded {
+const BOOTSTRAP_ROOT: &str = crate::render::BOOTSTRAP_ROOT;
+
+/// One root to plan: an environment's, or the bootstrap rendered from an environment.
+struct Job<'a> {
     root: String,
+    environment: &'a Environment,
+    bootstrap: bool,
     /// Production data is refused to be destroyed; the state bootstrap counts as production
     /// when any environment does.
     production: bool,
-    guard: Guard,
 }
 
-/// Plans the roots, first giving every production root the `removed` blocks that keep
-/// the data of what leaves it (the guard finds it by comparing with the tree on disk).
-fn keep_data(
-    renderer: &Renderer,
-    environments: &[Environment],
-    roots: &mut [RenderedRoot],
-    out: &std::path::Path,
-) -> Result<Plan, Error> {
-    let plan = Plan::new(out, roots)?;
-    let mut kept = false;
-    for (root, environment) in roots.iter_mut().zip(environments) {
-        if environment.architecture.stage == Stage::Production {
-            let removed = Guard::keeping(&plan, &root.name);
+/// A root, planned: its part of the plan (none when it is fresh: nothing to render), and
+/// what the guard, the review and the scan of hand-written files found in it.
+struct Planned {
+    name: String,
+    production: bool,
+    part: Option<Plan>,
+    guard: Guard,
+    review: Review,
+    resources: BTreeMap<String, usize>,
+    stale: Vec<StaleReference>,
+}
+
+impl Job<'_> {
+    /// What the root's files are a function of, besides this build of infragen.
+    fn inputs_digest(&self, run_inputs: &str) -> String {
+        let source = &self.environment.loaded.source;
+        crate::output::inputs_digest(&[
+            if self.bootstrap { "bootstrap" } else { "environment" },
+            &self.root,
+            &self.environment.loaded.name,
+            &source.name,
+            &source.text,
+            run_inputs,
+        ])
+    }
+
+    /// Renders the root and compares it with `out`. A production root first gets the
+    /// `removed` blocks that keep the data of what leaves it (the guard finds it by
+    /// comparing with the tree on disk). Every file to be written is parsed.
+    fn plan(
+        &self,
+        renderer: &Renderer,
+        out: &Path,
+        manifest: &Manifest,
+        allow_replace: &[String],
+        count_resources: bool,
+    ) -> Result<Planned, Error> {
+        let arch = &self.environment.architecture;
+        let mut root = if self.bootstrap {
+            renderer.bootstrap_unparsed(arch)?
+        } else {
+            renderer.environment_unparsed(arch, allow_replace)?
+        };
+        let mut part = Plan::of_root(out, manifest, &root)?;
+        if !self.bootstrap && arch.stage == Stage::Production {
+            let removed = Guard::keeping(&part, &root.name);
             if !removed.is_empty() {
-                renderer.keep(&environment.architecture, root, &removed)?;
-                kept = true;
+                renderer.keep(arch, &mut root, &removed)?;
+                part = Plan::of_root(out, manifest, &root)?;
             }
         }
+        for (path, text) in part.unverified() {
+            check_parses(path, text)?;
+        }
+        let resources = if count_resources { root.resource_counts() } else { BTreeMap::new() };
+        let planned = Planned {
+            name: root.name.clone(),
+            production: self.production,
+            guard: Guard::of(&part, &root.name),
+            review: Review::of(&part, &root.name),
+            resources,
+            stale: stale_references(out, &part, &root.name)?,
+            part: None,
+        };
+        part.forget_unchanged(&root.name);
+        Ok(Planned { part: Some(part), ..planned })
     }
-    if kept { Ok(Plan::new(out, roots)?) } else { Ok(plan) }
+
+    /// A fresh root: every file as the manifest lists it, nothing to review or guard.
+    fn fresh(&self, out: &Path, manifest: &Manifest, record: &FreshnessRecord) -> Result<Planned, Error> {
+        let ours: BTreeSet<&str> = manifest.files_of(&self.root).map(String::as_str).collect();
+        let stale = stale_references_of(out, &self.root, &ours, || {
+            ours.iter()
+                .filter(|path| path.ends_with(".tf"))
+                .map(|path| {
+                    std::fs::read_to_string(out.join(path))
+                        .map(|text| (path.to_string(), text))
+                        .map_err(|source| crate::output::OutputError::Io { path: path.to_string(), source })
+                })
+                .collect()
+        })?;
+        Ok(Planned {
+            name: self.root.clone(),
+            production: self.production,
+            part: None,
+            guard: Guard::default(),
+            review: Review::default(),
+            resources: record.resources(&self.root),
+            stale,
+        })
+    }
 }
 
-fn guard(plan: &Plan, environments: &[Environment], roots: &[RenderedRoot]) -> Vec<Guarded> {
-    let any_production = environments.iter().any(|e| e.architecture.stage == Stage::Production);
-    roots
-        .iter()
-        .map(|root| {
-            let production = match environments.iter().find(|e| e.architecture.environment == root.name) {
-                Some(environment) => environment.architecture.stage == Stage::Production,
-                None => any_production,
-            };
-            Guarded { root: root.name.clone(), production, guard: Guard::of(plan, &root.name) }
-        })
-        .collect()
+/// `f` over every item, on as many threads as there are cores, results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if threads <= 1 {
+        return items.iter().enumerate().map(|(i, item)| f(i, item)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(i, item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// In production, nothing that holds data is replaced or destroyed unless the user named
 /// it with `--allow-replace`; nothing is written then.
-fn refuse_data_loss(guards: &[Guarded], allowed: &[String], out_dir: &str) -> Result<(), Error> {
+fn refuse_data_loss(guards: &[Planned], allowed: &[String], out_dir: &str) -> Result<(), Error> {
     let refused: Vec<String> = guards
         .iter()
         .filter(|g| g.production)
@@ -173,7 +312,7 @@ fn refuse_data_loss(guards: &[Guarded], allowed: &[String], out_dir: &str) -> Re
             g.guard
                 .destructive()
                 .filter(|f| !allowed.contains(&f.address))
-                .map(move |f| format!("  {out_dir}/{}: {f}", g.root))
+                .map(move |f| format!("  {out_dir}/{}: {f}", g.name))
         })
         .collect();
     if refused.is_empty() {
@@ -247,7 +386,7 @@ fn rerun_hint(selection: &Selection) -> String {
     }
 }
 
-fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: &Plan) -> Result<(), Error> {
+fn write_summary(out: &mut dyn Write, out_dir: &str, root: &Planned, plan: &Plan) -> Result<(), Error> {
     let count = |change| plan.files_of(&root.name, change).count();
     write_line(
         out,
@@ -259,9 +398,9 @@ fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: 
             count(FileChange::Removed),
         ),
     )?;
-    for (module, resources) in root.resource_counts() {
+    for (module, resources) in &root.resources {
         write_line(out, &format!("  {module:<12} {resources:>3} resources"))?;
     }
-    write_text(out, &Review::of(plan, &root.name).to_string())?;
+    write_text(out, &root.review.to_string())?;
     Ok(())
 }
