@@ -5,61 +5,110 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{load_all, write_line, write_text};
+use super::{write_line, write_text};
 use crate::cli::{GenArgs, Selection};
 use crate::config::Stage;
+use crate::diagnostic::Diagnostics;
 use crate::output::{
     FileChange, Freshness, FreshnessRecord, Guard, Manifest, Plan, Review, StaleReference, stale_references,
     stale_references_of,
 };
 use crate::render::{Renderer, check_parses};
-use crate::workspace::check_shared_state;
 use crate::workspace::{Environment, Workspace};
+use crate::workspace::{SharedClaims, check_shared_claims};
 use crate::{Error, Exit};
 
 pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let workspace = Workspace::new(&args.selection.environments);
     let names = selected_names(&workspace, &args.selection, err)?;
     let overrides = args.overrides.overrides();
-    let environments = load_all(&workspace, &names, &overrides, err)?;
-    check_across_environments(&workspace, &environments, err)?;
+    let run_inputs = format!("{overrides:?}\n{:?}", args.allow_replace);
+    let mut plan = Plan::open(&args.out)?;
+    let record = FreshnessRecord::read(&args.out);
+
+    // Each environment is loaded and validated, and checked for freshness: a root whose
+    // inputs and files are as infragen last wrote them is not rendered again, and its
+    // model is dropped at once, so that memory does not grow with the number of fresh
+    // environments. Both cores share the work.
+    let loads = parallel_map(&names, 8, |_, name| -> Result<Loaded, Error> {
+        let environment = workspace.load(name, &overrides)?;
+        let root = environment.architecture.environment.clone();
+        let inputs = inputs_digest(&environment, &root, false, &run_inputs);
+        let fresh = record.freshness(&args.out, plan.manifest(), &root, &inputs);
+        Ok(Loaded {
+            name: name.clone(),
+            warnings: environment.loaded.warnings.iter().map(ToString::to_string).collect(),
+            claims: SharedClaims::of(&environment.architecture),
+            production: environment.architecture.stage == Stage::Production,
+            shaped_by_flags: environment.loaded.shaped_by_flags(),
+            bootstrap_inputs: inputs_digest(&environment, BOOTSTRAP_ROOT, true, &run_inputs),
+            root,
+            inputs,
+            environment: (fresh == Freshness::Unknown).then_some(environment),
+        })
+    });
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for load in loads {
+        match load {
+            Ok(environment) => {
+                for warning in &environment.warnings {
+                    write_line(err, warning)?;
+                }
+                loaded.push(environment);
+            }
+            Err(Error::Invalid(Diagnostics(diagnostics))) => problems.extend(diagnostics),
+            Err(other) => return Err(other),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(Diagnostics(problems)));
+    }
+    check_across_environments(&workspace, &loaded, err)?;
 
     // The environments agree on the state settings (checked above); the bootstrap takes the
     // account from the first that names one, so that the state bucket is limited to it too.
-    let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
-    let any_production = environments.iter().any(|e| e.architecture.stage == Stage::Production);
-    let mut jobs: Vec<Job> = environments
+    let any_production = loaded.iter().any(|e| e.production);
+    let mut jobs: Vec<Job> = loaded
         .iter()
-        .map(|environment| Job {
-            root: environment.architecture.environment.clone(),
-            environment,
+        .map(|l| Job {
+            root: l.root.clone(),
+            inputs: l.inputs.clone(),
+            source: l,
             bootstrap: false,
-            production: environment.architecture.stage == Stage::Production,
+            production: l.production,
         })
         .collect();
+    let bootstrap_source = loaded.iter().find(|l| l.claims.account_id.is_some()).or(loaded.first());
+    let reloaded;
     if let Some(source) = bootstrap_source {
-        jobs.push(Job {
+        let mut job = Job {
             root: BOOTSTRAP_ROOT.to_string(),
-            environment: source,
+            inputs: source.bootstrap_inputs.clone(),
+            source,
             bootstrap: true,
             production: any_production,
-        });
+        };
+        // The source of a bootstrap that needs rendering is loaded again if it was dropped.
+        if source.environment.is_none()
+            && record.freshness(&args.out, plan.manifest(), BOOTSTRAP_ROOT, &job.inputs) == Freshness::Unknown
+        {
+            reloaded =
+                Loaded { environment: Some(workspace.load(&source.name, &overrides)?), ..source.without_model() };
+            job.source = &reloaded;
+        }
+        jobs.push(job);
     }
-    let run_inputs = format!("{overrides:?}\n{:?}", args.allow_replace);
 
-    // Roots whose inputs and files are as infragen last wrote them are not rendered again;
-    // the others are rendered, compared and checked, each on its own, on every core, and
-    // dropped when they change nothing, so that memory does not grow with their number.
-    let mut plan = Plan::open(&args.out)?;
-    let record = FreshnessRecord::read(&args.out);
-    let inputs: Vec<String> = jobs.iter().map(|job| job.inputs_digest(&run_inputs)).collect();
-    let fresh: Vec<Freshness> =
-        parallel_map(&jobs, |index, job| record.freshness(&args.out, plan.manifest(), &job.root, &inputs[index]));
-    let renderer = if fresh.contains(&Freshness::Unknown) { Some(Renderer::new()?) } else { None };
-    let results = parallel_map(&jobs, |index, job| -> Result<Planned, Error> {
-        match (&renderer, fresh[index]) {
-            (Some(renderer), Freshness::Unknown) => {
-                job.plan(renderer, &args.out, plan.manifest(), &args.allow_replace, !args.check)
+    // The roots that need it are rendered, compared and checked, each on its own, and
+    // dropped when they change nothing.
+    let renderer = if jobs.iter().any(|job| job.source.environment.is_some()) { Some(Renderer::new()?) } else { None };
+    // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
+    let renders = jobs.iter().filter(|job| job.source.environment.is_some()).count();
+    let results = parallel_map(&jobs, if renders >= 2 { 2 } else { 8 }, |_, job| -> Result<Planned, Error> {
+        match (&renderer, &job.source.environment) {
+            (Some(renderer), Some(environment)) => {
+                job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)
             }
             _ => job.fresh(&args.out, plan.manifest(), &record),
         }
@@ -74,6 +123,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         planned.push(root);
     }
     plan.finish(&args.out)?;
+    let shaped_by_flags = loaded.iter().any(|l| l.shaped_by_flags);
+    let inputs: Vec<String> = jobs.iter().map(|job| job.inputs.clone()).collect();
+    drop(jobs);
+    drop(loaded);
 
     let out_dir = args.out.display().to_string();
     for root in &planned {
@@ -161,7 +214,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             )?;
         }
     }
-    if environments.iter().any(|environment| environment.loaded.shaped_by_flags()) {
+    if shaped_by_flags {
         write_line(
             err,
             "note: written with per-run overrides; `infragen gen --check` reports these files stale until the environment files say the same",
@@ -172,10 +225,56 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
 
 const BOOTSTRAP_ROOT: &str = crate::render::BOOTSTRAP_ROOT;
 
+/// An environment, loaded: what the run needs of it after loading, and its model while a
+/// root of it still needs rendering.
+struct Loaded {
+    name: String,
+    warnings: Vec<String>,
+    claims: SharedClaims,
+    production: bool,
+    shaped_by_flags: bool,
+    root: String,
+    inputs: String,
+    bootstrap_inputs: String,
+    environment: Option<Environment>,
+}
+
+impl Loaded {
+    fn without_model(&self) -> Loaded {
+        Loaded {
+            name: self.name.clone(),
+            warnings: Vec::new(),
+            claims: self.claims.clone(),
+            production: self.production,
+            shaped_by_flags: self.shaped_by_flags,
+            root: self.root.clone(),
+            inputs: self.inputs.clone(),
+            bootstrap_inputs: self.bootstrap_inputs.clone(),
+            environment: None,
+        }
+    }
+}
+
+/// What a root's files are a function of, besides this build of infragen: which root it
+/// is, the environment file (its name, as headers show it, and its text), and this run's
+/// overrides and `--allow-replace`.
+fn inputs_digest(environment: &Environment, root: &str, bootstrap: bool, run_inputs: &str) -> String {
+    let source = &environment.loaded.source;
+    crate::output::inputs_digest(&[
+        if bootstrap { "bootstrap" } else { "environment" },
+        root,
+        &environment.loaded.name,
+        &source.name,
+        &source.text,
+        run_inputs,
+    ])
+}
+
 /// One root to plan: an environment's, or the bootstrap rendered from an environment.
 struct Job<'a> {
     root: String,
-    environment: &'a Environment,
+    inputs: String,
+    source: &'a Loaded,
     bootstrap: bool,
     /// Production data is refused to be destroyed; the state bootstrap counts as production
     /// when any environment does.
@@ -195,31 +294,19 @@ struct Planned {
 }
 
 impl Job<'_> {
-    /// What the root's files are a function of, besides this build of infragen.
-    fn inputs_digest(&self, run_inputs: &str) -> String {
-        let source = &self.environment.loaded.source;
-        crate::output::inputs_digest(&[
-            if self.bootstrap { "bootstrap" } else { "environment" },
-            &self.root,
-            &self.environment.loaded.name,
-            &source.name,
-            &source.text,
-            run_inputs,
-        ])
-    }
-
     /// Renders the root and compares it with `out`. A production root first gets the
     /// `removed` blocks that keep the data of what leaves it (the guard finds it by
     /// comparing with the tree on disk). Every file to be written is parsed.
     fn plan(
         &self,
         renderer: &Renderer,
+        environment: &Environment,
         out: &Path,
         manifest: &Manifest,
         allow_replace: &[String],
         count_resources: bool,
     ) -> Result<Planned, Error> {
-        let arch = &self.environment.architecture;
+        let arch = &environment.architecture;
         let mut root = if self.bootstrap {
             renderer.bootstrap_unparsed(arch)?
         } else {
@@ -276,9 +363,10 @@ impl Job<'_> {
 }
 
 /// `f` over every item, on as many threads as there are cores, results in order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+/// Fewer than `at_least` items are not worth starting threads for.
+fn parallel_map<T: Sync, R: Send>(items: &[T], at_least: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
-    if threads <= 1 {
+    if threads <= 1 || items.len() < at_least {
         return items.iter().enumerate().map(|(i, item)| f(i, item)).collect();
     }
     let next = AtomicUsize::new(0);
@@ -353,18 +441,14 @@ fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Wr
 /// not take prod's record name, nor `gen --env prod` move the bucket dev's backend uses.
 /// The others are loaded as their files say, without this run's overrides; one that does
 /// not load is named, since it could not be checked against.
-fn check_across_environments(
-    workspace: &Workspace,
-    selected: &[Environment],
-    err: &mut dyn Write,
-) -> Result<(), Error> {
-    let mut others = Vec::new();
+fn check_across_environments(workspace: &Workspace, selected: &[Loaded], err: &mut dyn Write) -> Result<(), Error> {
+    let mut claims: Vec<SharedClaims> = selected.iter().map(|l| l.claims.clone()).collect();
     for name in workspace.environment_names()? {
-        if selected.iter().any(|environment| environment.loaded.name == name) {
+        if selected.iter().any(|environment| environment.name == name) {
             continue;
         }
         match workspace.load(&name, &Default::default()) {
-            Ok(environment) => others.push(environment),
+            Ok(environment) => claims.push(SharedClaims::of(&environment.architecture)),
             Err(_) => write_line(
                 err,
                 &format!(
@@ -374,8 +458,7 @@ fn check_across_environments(
             )?,
         }
     }
-    let all: Vec<&Environment> = selected.iter().chain(&others).collect();
-    check_shared_state(&all)
+    check_shared_claims(&claims)
 }
 
 fn rerun_hint(selection: &Selection) -> String {
