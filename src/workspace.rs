@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::config::{LoadedEnvironment, Overrides, load_environment, required};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
+use crate::model::pipeline::PipelineMember;
 use crate::model::{Architecture, credentials};
 
 /// A directory of environment files, `<name>.toml` each.
@@ -212,18 +213,53 @@ fn canonical_dir_name(dir: &Path) -> String {
     fs::canonicalize(dir).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default()
 }
 
+/// What an environment claims in what the environments share (the state bucket, the
+/// account, names in a DNS zone): all the cross-environment checks read, small enough to
+/// keep for a thousand environments after their models are dropped.
+#[derive(Debug, Clone)]
+pub struct SharedClaims {
+    pub source_name: String,
+    pub project: String,
+    pub state_bucket: String,
+    pub state_region: String,
+    pub account_id: Option<String>,
+    pub zone: String,
+    pub record_names: Vec<(&'static str, String)>,
+    /// The environment's part in the project's pipeline, when it names a repository.
+    pub pipeline: Option<PipelineMember>,
+}
+
+impl SharedClaims {
+    pub fn of(arch: &Architecture) -> SharedClaims {
+        SharedClaims {
+            source_name: arch.source_name.clone(),
+            project: arch.project.clone(),
+            state_bucket: arch.state.bucket.clone(),
+            state_region: arch.state.region.clone(),
+            account_id: arch.account_id.clone(),
+            zone: arch.dns.zone.clone(),
+            record_names: arch.record_names().into_iter().map(|(field, name)| (field, name.to_string())).collect(),
+            pipeline: PipelineMember::of(arch),
+        }
+    }
+}
+
 /// Every environment's backend points at the one bucket the bootstrap root creates, so
 /// they must agree on it; and environments sharing a DNS zone need names of their own.
 pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
-    let Some(first) = environments.first() else { return Ok(()) };
-    let reference = &first.architecture;
+    let claims: Vec<SharedClaims> = environments.iter().map(|e| SharedClaims::of(&e.architecture)).collect();
+    check_shared_claims(&claims)
+}
+
+/// [`check_shared_state`] on the claims of the environments.
+pub fn check_shared_claims(environments: &[SharedClaims]) -> Result<(), Error> {
+    let Some(reference) = environments.first() else { return Ok(()) };
     let mut problems = Vec::new();
-    for environment in &environments[1..] {
-        let arch = &environment.architecture;
+    for arch in &environments[1..] {
         let pairs = [
             ("project", &reference.project, &arch.project),
-            ("state.bucket", &reference.state.bucket, &arch.state.bucket),
-            ("state.region", &reference.state.region, &arch.state.region),
+            ("state.bucket", &reference.state_bucket, &arch.state_bucket),
+            ("state.region", &reference.state_region, &arch.state_region),
         ];
         for (field, expected, found) in pairs {
             if expected != found {
@@ -238,17 +274,17 @@ pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
         }
     }
     // One pipeline per project: the bootstrap's OIDC provider and roles trust one repository.
-    let mut pipelines = environments.iter().filter_map(|e| e.architecture.ci.as_ref().map(|ci| (e, ci)));
+    let mut pipelines = environments.iter().filter_map(|e| e.pipeline.as_ref().map(|member| (e, &member.ci)));
     if let Some((first_named, expected)) = pipelines.next() {
         for (environment, found) in pipelines {
             if found != expected {
                 problems.push(
                     Diagnostic::error(format!(
                         "environments disagree on `ci`: {} has \"{}\" (branch {}), {} has \"{}\" (branch {})",
-                        first_named.architecture.source_name,
+                        first_named.source_name,
                         expected.repository,
                         expected.branch,
-                        environment.architecture.source_name,
+                        environment.source_name,
                         found.repository,
                         found.branch
                     ))
@@ -259,40 +295,59 @@ pub fn check_shared_state(environments: &[&Environment]) -> Result<(), Error> {
     }
     // The state bucket and its key live in one account, and the backends reach them with the
     // environment's own credentials: environments naming different accounts could not share it.
-    let mut accounts = environments.iter().filter_map(|e| e.architecture.account_id.as_ref().map(|id| (e, id)));
+    let mut accounts = environments.iter().filter_map(|e| e.account_id.as_ref().map(|id| (e, id)));
     if let Some((first_named, expected)) = accounts.next() {
         for (environment, found) in accounts {
             if found != expected {
                 problems.push(
                     Diagnostic::error(format!(
                         "environments disagree on `account_id`: {} has \"{expected}\", {} has \"{found}\"",
-                        first_named.architecture.source_name, environment.architecture.source_name
+                        first_named.source_name, environment.source_name
                     ))
                     .help("the state bucket generated/bootstrap creates lives in one account and every backend reaches it with the environment's own credentials; use one account for the environments that share it"),
                 );
             }
         }
     }
-    // Environments that share a zone must not claim the same names in it.
-    for (i, first) in environments.iter().enumerate() {
-        for second in &environments[i + 1..] {
-            let (a, b) = (&first.architecture, &second.architecture);
-            if a.dns.zone != b.dns.zone {
-                continue;
+    // Environments that share a zone must not claim the same names in it. Each name is
+    // looked up among the ones taken before it, so a thousand environments cost a thousand
+    // lookups, not half a million comparisons.
+    // (zone, name) -> every (environment, position among its names, field) claiming it.
+    type Holders<'a> = Vec<(usize, usize, &'a str)>;
+    let mut taken: std::collections::HashMap<(&str, &str), Holders> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for (index, arch) in environments.iter().enumerate() {
+        let mut names: Vec<(&str, &str)> = arch.record_names.iter().map(|(f, n)| (*f, n.as_str())).collect();
+        // One environment's own names are distinct (its validation says so); only the first
+        // of equal names counts here, as the pairwise check did.
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|(_, name)| seen.insert(*name));
+        for (position, (field, name)) in names.into_iter().enumerate() {
+            let holders = taken.entry((arch.zone.as_str(), name)).or_default();
+            for (earlier, earlier_position, earlier_field) in holders.iter() {
+                clashes.push((
+                    (*earlier, index, *earlier_position),
+                    name.to_string(),
+                    earlier_field.to_string(),
+                    field,
+                ));
             }
-            for (field_a, name_a) in a.record_names() {
-                if let Some((field_b, _)) = b.record_names().into_iter().find(|(_, name_b)| *name_b == name_a) {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "{} and {} both create {name_a} in the zone {}",
-                            a.source_name, b.source_name, a.dns.zone
-                        ))
-                        .note(format!("from `{field_a}` in {} and `{field_b}` in {}", a.source_name, b.source_name))
-                        .help("give each environment names of its own, e.g. api and api-dev"),
-                    );
-                }
-            }
+            holders.push((index, position, field));
         }
+    }
+    // In the order the pairwise comparison named them: by the first environment, then the
+    // second, then the first one's field order.
+    clashes.sort_by_key(|(order, ..)| *order);
+    for ((first, second, _), name, field_a, field_b) in clashes {
+        let (a, b) = (&environments[first], &environments[second]);
+        problems.push(
+            Diagnostic::error(format!(
+                "{} and {} both create {name} in the zone {}",
+                a.source_name, b.source_name, a.zone
+            ))
+            .note(format!("from `{field_a}` in {} and `{field_b}` in {}", a.source_name, b.source_name))
+            .help("give each environment names of its own, e.g. api and api-dev"),
+        );
     }
     if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(Diagnostics(problems))) }
 }

@@ -123,7 +123,7 @@ fn init_names_the_account_and_keeps_terraform_working_files_out_of_git() {
     assert!(test.read("environments/prod.toml").contains("account_id = \"111122223333\""));
     let gitignore = test.read(".gitignore");
     assert!(gitignore.starts_with("target/\n*.tfstate\n"), "keeps what was there: {gitignore}");
-    for line in [".terraform/", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan"] {
+    for line in [".terraform/", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan", ".infragen-cache"] {
         assert!(gitignore.lines().any(|l| l == line), "{line} in {gitignore}");
     }
     assert_eq!(gitignore.lines().filter(|l| *l == "*.tfstate").count(), 1, "{gitignore}");

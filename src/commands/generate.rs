@@ -1,79 +1,183 @@
 //! `infragen gen`: render environments and write them, or check that they are current.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{load_all, write_line, write_text};
+use super::{write_line, write_text};
 use crate::cli::{GenArgs, OutputFormat, Selection};
 use crate::config::Stage;
-use crate::model::Architecture;
-use crate::model::pipeline::Pipeline;
-use crate::output::{FileChange, Guard, OutputLock, Plan, Review, RootReport, review_markdown, stale_references};
-use crate::render::{RenderedRoot, Renderer};
-use crate::workspace::check_shared_state;
+use crate::diagnostic::Diagnostics;
+use crate::model::pipeline::{Pipeline, PipelineMember};
+use crate::output::{
+    FileChange, Freshness, FreshnessRecord, Guard, Manifest, OutputLock, Plan, Review, RootReport, StaleReference,
+    read_generated, review_markdown, stale_references, stale_references_of,
+};
+use crate::render::{Renderer, check_parses};
 use crate::workspace::{Environment, Workspace};
+use crate::workspace::{SharedClaims, check_shared_claims};
 use crate::{Error, Exit};
 
 pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let workspace = Workspace::new(&args.selection.environments);
     let names = selected_names(&workspace, &args.selection, err)?;
-    let environments = load_all(&workspace, &names, &args.overrides.overrides(), err)?;
-    let others = check_across_environments(&workspace, &environments, err)?;
-    // The pipeline's roles in the bootstrap cover every environment, not only those selected.
-    let every: Vec<&Architecture> = environments.iter().chain(&others).map(|e| &e.architecture).collect();
-    let pipeline = Pipeline::new(&every);
+    let overrides = args.overrides.overrides();
+    let run_inputs = format!("{overrides:?}\n{:?}", args.allow_replace);
+    // One run at a time in the directory, from reading the old tree to writing the new one;
+    // taking the lock finishes what an interrupted run left. A directory that exists is
+    // locked now, before its manifest and freshness record are read; a first run creates
+    // and locks it only once the input is known to be valid (below).
+    let mut lock = lock_output(&args.out, false, err)?;
+    let mut plan = Plan::open(&args.out)?;
+    let mut record = FreshnessRecord::read(&args.out)?;
 
-    let renderer = Renderer::new()?;
-    let mut roots = Vec::new();
-    for environment in &environments {
-        roots.push(renderer.environment_replacing(&environment.architecture, &args.allow_replace)?);
+    // Each environment is loaded and validated, and checked for freshness: a root whose
+    // inputs and files are as infragen last wrote them is not rendered again, and its
+    // model is dropped at once, so that memory does not grow with the number of fresh
+    // environments. Both cores share the work.
+    let loads = parallel_map(&names, 8, |_, name| -> Result<Loaded, Error> {
+        let environment = workspace.load(name, &overrides)?;
+        let root = environment.architecture.environment.clone();
+        let inputs = inputs_digest(&environment, &root, false, &run_inputs);
+        let fresh = record.freshness(&args.out, plan.manifest(), &root, &inputs);
+        Ok(Loaded {
+            name: name.clone(),
+            warnings: environment.loaded.warnings.iter().map(ToString::to_string).collect(),
+            claims: SharedClaims::of(&environment.architecture),
+            production: environment.architecture.stage == Stage::Production,
+            shaped_by_flags: environment.loaded.shaped_by_flags(),
+            bootstrap_inputs: inputs_digest(&environment, BOOTSTRAP_ROOT, true, &run_inputs),
+            root,
+            inputs,
+            environment: (fresh == Freshness::Unknown).then_some(environment),
+        })
+    });
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for load in loads {
+        match load {
+            Ok(environment) => {
+                for warning in &environment.warnings {
+                    write_line(err, warning)?;
+                }
+                loaded.push(environment);
+            }
+            Err(Error::Invalid(Diagnostics(diagnostics))) => problems.extend(diagnostics),
+            Err(other) => return Err(other),
+        }
     }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(Diagnostics(problems)));
+    }
+    let others = check_across_environments(&workspace, &loaded, err)?;
+    // The pipeline's roles in the bootstrap cover every environment, not only those selected.
+    let members: Vec<PipelineMember> = loaded.iter().filter_map(|l| l.claims.pipeline.clone()).chain(others).collect();
+    let pipeline = Pipeline::of_members(&members);
+
+    if lock.is_none() && !args.check {
+        lock = lock_output(&args.out, true, err)?;
+        // Another run may have created the directory meanwhile: plan against what is there.
+        plan = Plan::open(&args.out)?;
+        record = FreshnessRecord::read(&args.out)?;
+    }
+
     // The environments agree on the state settings (checked above); the bootstrap takes the
     // account from the first that names one, so that the state bucket is limited to it too.
-    let bootstrap_source = environments.iter().find(|e| e.architecture.account_id.is_some()).or(environments.first());
+    let any_production = loaded.iter().any(|e| e.production);
+    let mut jobs: Vec<Job> = loaded
+        .iter()
+        .map(|l| Job {
+            root: l.root.clone(),
+            inputs: l.inputs.clone(),
+            source: l,
+            bootstrap: false,
+            pipeline: None,
+            production: l.production,
+        })
+        .collect();
+    let bootstrap_source = loaded.iter().find(|l| l.claims.account_id.is_some()).or(loaded.first());
+    let reloaded;
     if let Some(source) = bootstrap_source {
-        roots.push(renderer.bootstrap(&source.architecture, pipeline.as_ref())?);
+        let mut job = Job {
+            root: BOOTSTRAP_ROOT.to_string(),
+            // The bootstrap holds the pipeline's roles of every environment.
+            inputs: crate::output::inputs_digest(&[&source.bootstrap_inputs, &format!("{pipeline:?}")]),
+            source,
+            bootstrap: true,
+            pipeline: pipeline.as_ref(),
+            production: any_production,
+        };
+        // The source of a bootstrap that needs rendering is loaded again if it was dropped.
+        if source.environment.is_none()
+            && record.freshness(&args.out, plan.manifest(), BOOTSTRAP_ROOT, &job.inputs) == Freshness::Unknown
+        {
+            reloaded =
+                Loaded { environment: Some(workspace.load(&source.name, &overrides)?), ..source.without_model() };
+            job.source = &reloaded;
+        }
+        jobs.push(job);
     }
 
-    // One run at a time in the directory, from reading the old tree to writing the new one;
-    // taking the lock finishes what an interrupted run left.
-    let mut waited = Ok(());
-    let lock = OutputLock::acquire(&args.out, !args.check, &mut |message| {
-        waited = write_line(err, &format!("note: {message}"));
-    })?;
-    waited?;
-    let plan = keep_data(&renderer, &environments, &mut roots, &args.out)?;
-    let guards = guard(&plan, &environments, &roots);
+    // The roots that need it are rendered, compared and checked, each on its own, and
+    // dropped when they change nothing.
+    let renderer = if jobs.iter().any(|job| job.source.environment.is_some()) { Some(Renderer::new()?) } else { None };
+    // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
+    let renders = jobs.iter().filter(|job| job.source.environment.is_some()).count();
+    let results = parallel_map(&jobs, if renders >= 2 { 2 } else { 8 }, |_, job| -> Result<Planned, Error> {
+        match (&renderer, &job.source.environment) {
+            (Some(renderer), Some(environment)) => {
+                job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)
+            }
+            _ => job.fresh(&args.out, plan.manifest(), &record),
+        }
+    });
+    let mut planned = Vec::new();
+    for result in results {
+        let mut root = result?;
+        match root.part.take() {
+            Some(part) => plan.absorb(part),
+            None => plan.add_fresh(&root.name),
+        }
+        planned.push(root);
+    }
+    plan.finish(&args.out)?;
+    let shaped_by_flags = loaded.iter().any(|l| l.shaped_by_flags);
+    let inputs: Vec<String> = jobs.iter().map(|job| job.inputs.clone()).collect();
+    drop(jobs);
+    drop(loaded);
+
     let out_dir = args.out.display().to_string();
-    for root in &roots {
-        for stale in stale_references(&args.out, &plan, &root.name)? {
+    for root in &planned {
+        for stale in &root.stale {
             write_line(err, &format!("warning: {out_dir}/{stale}"))?;
         }
     }
     if args.check {
-        if plan.is_up_to_date() {
+        if plan.is_current() {
             match args.format {
                 OutputFormat::Table => write_line(
                     out,
                     &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)),
                 )?,
-                format => write_text(out, &report(format, &roots, &guards, &plan)?)?,
+                format => write_text(out, &report(format, &planned)?)?,
             }
             return Ok(Exit::Success);
         }
         // What would destroy data first, then the resources, the summary, and the diff last.
-        for guarded in &guards {
+        for guarded in &planned {
             for finding in guarded.guard.destructive() {
                 let consequence = if guarded.production && !args.allow_replace.contains(&finding.address) {
                     "; `infragen gen` refuses it without --allow-replace"
                 } else {
                     ""
                 };
-                write_line(err, &format!("warning: {out_dir}/{}: {finding}{consequence}", guarded.root))?;
+                write_line(err, &format!("warning: {out_dir}/{}: {finding}{consequence}", guarded.name))?;
             }
         }
         let (mut added, mut removed, mut changed) = (0, 0, 0);
-        for root in &roots {
-            let review = Review::of(&plan, &root.name);
+        for root in &planned {
+            let review = &root.review;
             (added, removed, changed) = (
                 added + review.resources_added.len(),
                 removed + review.resources_removed.len(),
@@ -98,7 +202,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         )?;
         let stdout = match args.format {
             OutputFormat::Table => plan.unified_diff(&args.out),
-            format => report(format, &roots, &guards, &plan)?,
+            format => report(format, &planned)?,
         };
         // The verdict is the exit status, whether or not the reader took the whole diff.
         match write_text(out, &stdout) {
@@ -108,25 +212,36 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         return Ok(Exit::Stale);
     }
 
-    refuse_data_loss(&guards, &args.allow_replace, &out_dir)?;
-    for guarded in guards.iter().filter(|g| !g.production) {
+    refuse_data_loss(&planned, &args.allow_replace, &out_dir)?;
+    for guarded in planned.iter().filter(|g| !g.production) {
         for finding in guarded.guard.destructive() {
-            write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.root))?;
+            write_line(err, &format!("warning: {out_dir}/{}: {finding}", guarded.name))?;
         }
     }
-    plan.write_locked(&mut lock.expect("gen creates and locks the directory"), args.force)?;
+    let lock = lock.as_mut().expect("gen creates and locks the directory");
+    plan.write_locked(lock, args.force)?;
+    // What was written is now known fresh: the next run need not render it.
+    let mut recorded = Ok(());
+    for (root, inputs) in planned.iter().zip(&inputs) {
+        if recorded.is_ok() {
+            recorded = record.set(lock, &root.name, inputs, plan.hashes_of(&root.name), &root.resources);
+        }
+    }
+    if let Err(error) = recorded.and_then(|()| record.write(lock)) {
+        write_line(err, &format!("warning: {error} (only the next run's speed suffers)"))?;
+    }
     if args.format == OutputFormat::Table {
-        for (root, guarded) in roots.iter().zip(&guards) {
+        for root in &planned {
             write_summary(out, &out_dir, root, &plan)?;
-            for finding in &guarded.guard.findings {
+            for finding in &root.guard.findings {
                 write_line(out, &format!("  {finding}"))?;
             }
         }
     } else {
-        write_text(out, &report(args.format, &roots, &guards, &plan)?)?;
+        write_text(out, &report(args.format, &planned)?)?;
     }
     for address in &args.allow_replace {
-        if !guards.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
+        if !planned.iter().any(|g| g.guard.findings.iter().any(|f| f.address == *address)) {
             write_line(
                 err,
                 &format!(
@@ -135,7 +250,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             )?;
         }
     }
-    if environments.iter().any(|environment| environment.loaded.shaped_by_flags()) {
+    if shaped_by_flags {
         write_line(
             err,
             "note: written with per-run overrides; `infragen gen --check` reports these files stale until the environment files say the same",
@@ -144,54 +259,182 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     Ok(Exit::Success)
 }
 
-/// A root and what the guard found in it.
-struct Guarded {
+const BOOTSTRAP_ROOT: &str = crate::render::BOOTSTRAP_ROOT;
+
+/// An environment, loaded: what the run needs of it after loading, and its model while a
+/// root of it still needs rendering.
+struct Loaded {
+    name: String,
+    warnings: Vec<String>,
+    claims: SharedClaims,
+    production: bool,
+    shaped_by_flags: bool,
     root: String,
+    inputs: String,
+    bootstrap_inputs: String,
+    environment: Option<Environment>,
+}
+
+impl Loaded {
+    fn without_model(&self) -> Loaded {
+        Loaded {
+            name: self.name.clone(),
+            warnings: Vec::new(),
+            claims: self.claims.clone(),
+            production: self.production,
+            shaped_by_flags: self.shaped_by_flags,
+            root: self.root.clone(),
+            inputs: self.inputs.clone(),
+            bootstrap_inputs: self.bootstrap_inputs.clone(),
+            environment: None,
+        }
+    }
+}
+
+/// What a root's files are a function of, besides this build of infragen: which root it
+/// is, the environment file (its name, as headers show it, and its text), and this run's
+/// overrides and `--allow-replace`.
+fn inputs_digest(environment: &Environment, root: &str, bootstrap: bool, run_inputs: &str) -> String {
+    let source = &environment.loaded.source;
+    crate::output::inputs_digest(&[
+        if bootstrap { "bootstrap" } else { "environment" },
+        root,
+        &environment.loaded.name,
+        &source.name,
+        &source.text,
+        run_inputs,
+    ])
+}
+
+/// Locks the output directory (see [`OutputLock::acquire`]), saying so when another run
+/// makes it wait.
+fn lock_output(out: &Path, create: bool, err: &mut dyn Write) -> Result<Option<OutputLock>, Error> {
+    let mut waited = Ok(());
+    let lock = OutputLock::acquire(out, create, &mut |message| {
+        waited = write_line(err, &format!("note: {message}"));
+    })?;
+    waited?;
+    Ok(lock)
+}
+
+/// One root to plan: an environment's, or the bootstrap rendered from an environment.
+struct Job<'a> {
+    root: String,
+    inputs: String,
+    source: &'a Loaded,
+    bootstrap: bool,
+    /// The project's pipeline, whose roles the bootstrap creates.
+    pipeline: Option<&'a Pipeline>,
     /// Production data is refused to be destroyed; the state bootstrap counts as production
     /// when any environment does.
     production: bool,
-    guard: Guard,
 }
 
-/// Plans the roots, first giving every production root the `removed` blocks that keep
-/// the data of what leaves it (the guard finds it by comparing with the tree on disk).
-fn keep_data(
-    renderer: &Renderer,
-    environments: &[Environment],
-    roots: &mut [RenderedRoot],
-    out: &std::path::Path,
-) -> Result<Plan, Error> {
-    let plan = Plan::new(out, roots)?;
-    let mut kept = false;
-    for (root, environment) in roots.iter_mut().zip(environments) {
-        if environment.architecture.stage == Stage::Production {
-            let removed = Guard::keeping(&plan, &root.name);
+/// A root, planned: its part of the plan (none when it is fresh: nothing to render), and
+/// what the guard, the review and the scan of hand-written files found in it.
+struct Planned {
+    name: String,
+    production: bool,
+    part: Option<Plan>,
+    guard: Guard,
+    review: Review,
+    resources: BTreeMap<String, usize>,
+    stale: Vec<StaleReference>,
+}
+
+impl Job<'_> {
+    /// Renders the root and compares it with `out`. A production root first gets the
+    /// `removed` blocks that keep the data of what leaves it (the guard finds it by
+    /// comparing with the tree on disk). Every file to be written is parsed.
+    fn plan(
+        &self,
+        renderer: &Renderer,
+        environment: &Environment,
+        out: &Path,
+        manifest: &Manifest,
+        allow_replace: &[String],
+        count_resources: bool,
+    ) -> Result<Planned, Error> {
+        let arch = &environment.architecture;
+        let mut root = if self.bootstrap {
+            renderer.bootstrap_unparsed(arch, self.pipeline)?
+        } else {
+            renderer.environment_unparsed(arch, allow_replace)?
+        };
+        let mut part = Plan::of_root(out, manifest, &root)?;
+        if !self.bootstrap && arch.stage == Stage::Production {
+            let removed = Guard::keeping(&part, &root.name);
             if !removed.is_empty() {
-                renderer.keep(&environment.architecture, root, &removed)?;
-                kept = true;
+                renderer.keep(arch, &mut root, &removed)?;
+                part = Plan::of_root(out, manifest, &root)?;
             }
         }
+        for (path, text) in part.unverified() {
+            check_parses(path, text)?;
+        }
+        let resources = if count_resources { root.resource_counts() } else { BTreeMap::new() };
+        let planned = Planned {
+            name: root.name.clone(),
+            production: self.production,
+            guard: Guard::of(&part, &root.name),
+            review: Review::of(&part, &root.name),
+            resources,
+            stale: stale_references(out, &part, &root.name)?,
+            part: None,
+        };
+        part.forget_unchanged(&root.name);
+        Ok(Planned { part: Some(part), ..planned })
     }
-    if kept { Ok(Plan::new(out, roots)?) } else { Ok(plan) }
+
+    /// A fresh root: every file as the manifest lists it, nothing to review or guard.
+    fn fresh(&self, out: &Path, manifest: &Manifest, record: &FreshnessRecord) -> Result<Planned, Error> {
+        let ours: BTreeSet<&str> = manifest.files_of(&self.root).map(String::as_str).collect();
+        let stale = stale_references_of(out, &self.root, &ours, || {
+            read_generated(out, ours.iter().copied().filter(|path| path.ends_with(".tf")))
+        })?;
+        Ok(Planned {
+            name: self.root.clone(),
+            production: self.production,
+            part: None,
+            guard: Guard::default(),
+            review: Review::default(),
+            resources: record.resources(&self.root),
+            stale,
+        })
+    }
 }
 
-fn guard(plan: &Plan, environments: &[Environment], roots: &[RenderedRoot]) -> Vec<Guarded> {
-    let any_production = environments.iter().any(|e| e.architecture.stage == Stage::Production);
-    roots
-        .iter()
-        .map(|root| {
-            let production = match environments.iter().find(|e| e.architecture.environment == root.name) {
-                Some(environment) => environment.architecture.stage == Stage::Production,
-                None => any_production,
-            };
-            Guarded { root: root.name.clone(), production, guard: Guard::of(plan, &root.name) }
-        })
-        .collect()
+/// `f` over every item, on as many threads as there are cores, results in order.
+/// Fewer than `at_least` items are not worth starting threads for.
+fn parallel_map<T: Sync, R: Send>(items: &[T], at_least: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if threads <= 1 || items.len() < at_least {
+        return items.iter().enumerate().map(|(i, item)| f(i, item)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(i, item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// In production, nothing that holds data is replaced or destroyed unless the user named
 /// it with `--allow-replace`; nothing is written then.
-fn refuse_data_loss(guards: &[Guarded], allowed: &[String], out_dir: &str) -> Result<(), Error> {
+fn refuse_data_loss(guards: &[Planned], allowed: &[String], out_dir: &str) -> Result<(), Error> {
     let refused: Vec<String> = guards
         .iter()
         .filter(|g| g.production)
@@ -199,7 +442,7 @@ fn refuse_data_loss(guards: &[Guarded], allowed: &[String], out_dir: &str) -> Re
             g.guard
                 .destructive()
                 .filter(|f| !allowed.contains(&f.address))
-                .map(move |f| format!("  {out_dir}/{}: {f}", g.root))
+                .map(move |f| format!("  {out_dir}/{}: {f}", g.name))
         })
         .collect();
     if refused.is_empty() {
@@ -239,19 +482,21 @@ fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Wr
 /// run against every environment file, not only the selected ones: `gen --env dev` must
 /// not take prod's record name, nor `gen --env prod` move the bucket dev's backend uses.
 /// The others are loaded as their files say, without this run's overrides; one that does
-/// not load is named, since it could not be checked against. Returns the others.
+/// not load is named, since it could not be checked against. Returns the others' parts in
+/// the pipeline.
 fn check_across_environments(
     workspace: &Workspace,
-    selected: &[Environment],
+    selected: &[Loaded],
     err: &mut dyn Write,
-) -> Result<Vec<Environment>, Error> {
-    let mut others = Vec::new();
+) -> Result<Vec<PipelineMember>, Error> {
+    let mut claims: Vec<SharedClaims> = selected.iter().map(|l| l.claims.clone()).collect();
+    let first_other = claims.len();
     for name in workspace.environment_names()? {
-        if selected.iter().any(|environment| environment.loaded.name == name) {
+        if selected.iter().any(|environment| environment.name == name) {
             continue;
         }
         match workspace.load(&name, &Default::default()) {
-            Ok(environment) => others.push(environment),
+            Ok(environment) => claims.push(SharedClaims::of(&environment.architecture)),
             Err(_) => write_line(
                 err,
                 &format!(
@@ -261,9 +506,8 @@ fn check_across_environments(
             )?,
         }
     }
-    let all: Vec<&Environment> = selected.iter().chain(&others).collect();
-    check_shared_state(&all)?;
-    Ok(others)
+    check_shared_claims(&claims)?;
+    Ok(claims.drain(first_other..).filter_map(|c| c.pipeline).collect())
 }
 
 fn rerun_hint(selection: &Selection) -> String {
@@ -275,13 +519,10 @@ fn rerun_hint(selection: &Selection) -> String {
 }
 
 /// The review of every root for `--format json|markdown`.
-fn report(format: OutputFormat, roots: &[RenderedRoot], guards: &[Guarded], plan: &Plan) -> Result<String, Error> {
-    let reports: Vec<RootReport> = roots
+fn report(format: OutputFormat, planned: &[Planned]) -> Result<String, Error> {
+    let reports: Vec<RootReport> = planned
         .iter()
-        .zip(guards)
-        .map(|(root, guarded)| {
-            RootReport::new(root.name.clone(), &guarded.guard.findings, Review::of(plan, &root.name))
-        })
+        .map(|root| RootReport::new(root.name.clone(), &root.guard.findings, root.review.clone()))
         .collect();
     match format {
         OutputFormat::Json => super::cost::json(&reports),
@@ -289,7 +530,7 @@ fn report(format: OutputFormat, roots: &[RenderedRoot], guards: &[Guarded], plan
     }
 }
 
-fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: &Plan) -> Result<(), Error> {
+fn write_summary(out: &mut dyn Write, out_dir: &str, root: &Planned, plan: &Plan) -> Result<(), Error> {
     let count = |change| plan.files_of(&root.name, change).count();
     write_line(
         out,
@@ -301,9 +542,9 @@ fn write_summary(out: &mut dyn Write, out_dir: &str, root: &RenderedRoot, plan: 
             count(FileChange::Removed),
         ),
     )?;
-    for (module, resources) in root.resource_counts() {
+    for (module, resources) in &root.resources {
         write_line(out, &format!("  {module:<12} {resources:>3} resources"))?;
     }
-    write_text(out, &Review::of(plan, &root.name).to_string())?;
+    write_text(out, &root.review.to_string())?;
     Ok(())
 }

@@ -20,10 +20,11 @@ use crate::{Error, Exit};
 /// ID not allowed") instead of reaching whatever account the credentials belong to.
 pub const EXAMPLE_ACCOUNT_ID: &str = "123456789012";
 
-/// What `init` keeps out of git: Terraform's local working files, state and plans. The
-/// provider lock file (`.terraform.lock.hcl`) is not among them: it is committed.
+/// What `init` keeps out of git: Terraform's local working files, state and plans, and
+/// infragen's own freshness record. The provider lock file (`.terraform.lock.hcl`) is not
+/// among them: it is committed.
 pub const GITIGNORE_LINES: &[&str] =
-    &[".terraform/", "*.tfstate", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan"];
+    &[".terraform/", "*.tfstate", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan", ".infragen-cache"];
 
 /// The presets a development environment starts with: the reference architecture's five cost savings.
 pub const DEV_PRESETS: &[&str] = &["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"];

@@ -156,24 +156,56 @@ pub struct Pipeline {
     pub environments: Vec<PipelineEnvironment>,
 }
 
+/// What the pipeline takes from one environment that names a repository: small enough to
+/// keep for every environment of a run after its model is dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineMember {
+    pub ci: Ci,
+    pub account_id: Option<String>,
+    pub environment: String,
+    pub production: bool,
+    pub region: String,
+    pub state_key: String,
+    pub name_prefix: String,
+}
+
+impl PipelineMember {
+    /// The environment's part in the pipeline, or `None` when it names no repository.
+    pub fn of(arch: &Architecture) -> Option<PipelineMember> {
+        Some(PipelineMember {
+            ci: arch.ci.clone()?,
+            account_id: arch.account_id.clone(),
+            environment: arch.environment.clone(),
+            production: arch.stage == Stage::Production,
+            region: arch.region.clone(),
+            state_key: arch.state.key.clone(),
+            name_prefix: arch.name_prefix.clone(),
+        })
+    }
+}
+
 impl Pipeline {
     /// The pipeline of the environments that name a repository (they agree on it, on the
     /// account and on the branch: `workspace::check_shared_state`), or `None`.
     pub fn new(architectures: &[&Architecture]) -> Option<Pipeline> {
-        let first = architectures.iter().find(|a| a.ci.is_some())?;
-        let ci = first.ci.as_ref()?;
+        let members: Vec<PipelineMember> = architectures.iter().filter_map(|a| PipelineMember::of(a)).collect();
+        Pipeline::of_members(&members)
+    }
+
+    /// [`Pipeline::new`] from the environments' parts.
+    pub fn of_members(members: &[PipelineMember]) -> Option<Pipeline> {
+        let first = members.first()?;
         let account_id = first.account_id.clone()?;
-        let mut environments: Vec<PipelineEnvironment> = architectures
+        let mut environments: Vec<PipelineEnvironment> = members
             .iter()
-            .filter(|a| a.ci.is_some())
-            .map(|arch| {
-                let role = |kind: &str| format!("{}-{kind}", arch.name_prefix);
+            .map(|member| {
+                let role = |kind: &str| format!("{}-{kind}", member.name_prefix);
                 let arn = |name: &str| format!("arn:aws:iam::{account_id}:role/{name}");
                 PipelineEnvironment {
-                    name: arch.environment.clone(),
-                    production: arch.stage == Stage::Production,
-                    region: arch.region.clone(),
-                    state_key: arch.state.key.clone(),
+                    name: member.environment.clone(),
+                    production: member.production,
+                    region: member.region.clone(),
+                    state_key: member.state_key.clone(),
                     plan_role: role("plan"),
                     apply_role: role("apply"),
                     plan_role_arn: arn(&role("plan")),
@@ -184,9 +216,9 @@ impl Pipeline {
         environments.sort_by(|a, b| (a.production, &a.name).cmp(&(b.production, &b.name)));
         environments.dedup_by(|a, b| a.name == b.name);
         Some(Pipeline {
-            repository: ci.repository.clone(),
-            branch: ci.branch.clone(),
-            install: ci.install.clone(),
+            repository: first.ci.repository.clone(),
+            branch: first.ci.branch.clone(),
+            install: first.ci.install.clone(),
             account_id,
             environments,
         })

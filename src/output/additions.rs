@@ -40,15 +40,34 @@ impl fmt::Display for StaleReference {
 pub fn stale_references(out: &Path, plan: &Plan, root: &str) -> Result<Vec<StaleReference>, OutputError> {
     let (_, generated) = plan.sides(root);
     let ours: BTreeSet<&str> = generated.iter().map(|(path, _)| *path).collect();
+    stale_references_of(out, root, &ours, || {
+        Ok(generated.iter().map(|(path, text)| (path.to_string(), text.to_string())).collect())
+    })
+}
+
+/// The stale references of the files users added to the root `root` in `out`, whose
+/// generated files are `ours`; `generated` gives their text (path, text), and is only
+/// called when there are added files to check.
+pub fn stale_references_of(
+    out: &Path,
+    root: &str,
+    ours: &BTreeSet<&str>,
+    generated: impl FnOnce() -> Result<Vec<(String, String)>, OutputError>,
+) -> Result<Vec<StaleReference>, OutputError> {
+    let mut added = Vec::new();
+    collect_added(out, &out.join(root), ours, &mut added)?;
+    if added.is_empty() {
+        return Ok(Vec::new());
+    }
+    added.sort();
     let mut declared = Declared::default();
-    for (path, text) in &generated {
-        if let Ok(body) = ::hcl::parse(text) {
-            declared.add(&module_of(root, path), &body);
+    for (path, text) in generated()? {
+        if path.ends_with(".tf")
+            && let Ok(body) = ::hcl::parse(&text)
+        {
+            declared.add(&module_of(root, &path), &body);
         }
     }
-    let mut added = Vec::new();
-    collect_added(out, &out.join(root), &ours, &mut added)?;
-    added.sort();
     // What the added files declare themselves may be referred to, too.
     let mut parsed = Vec::new();
     for (path, text) in added {

@@ -20,8 +20,8 @@ use ::hcl::eval::{Context, Evaluate};
 use ::hcl::{Body, Expression, Value};
 use serde::Deserialize;
 
-use super::Plan;
 use super::review::module_of;
+use super::{FileChange, Plan};
 
 /// The table of stateful resource types and their force-new arguments, as kept in the
 /// repository.
@@ -150,6 +150,9 @@ pub struct Guard {
 impl Guard {
     /// What writing `plan` would do to the stateful resources of the root `root`.
     pub fn of(plan: &Plan, root: &str) -> Guard {
+        if nothing_to_lose(plan, root) {
+            return Guard::default();
+        }
         let (before, after) = plan.sides(root);
         let (before, after) = (Tree::read(root, &before), Tree::read(root, &after));
         Guard { findings: compare(&before, &after) }
@@ -161,6 +164,9 @@ impl Guard {
     /// has, as long as their address stays out of the configuration. `plan` is the plan
     /// without them.
     pub fn keeping(plan: &Plan, root: &str) -> Vec<String> {
+        if nothing_to_lose(plan, root) {
+            return Vec::new();
+        }
         let (before, after) = plan.sides(root);
         let (before, after) = (Tree::read(root, &before), Tree::read(root, &after));
         let mut from = BTreeSet::new();
@@ -199,6 +205,12 @@ impl Guard {
     pub fn destructive(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.destroys_data())
     }
+}
+
+/// A root that stays as it is, or that has nothing on disk yet, can lose nothing (and has
+/// no `removed` blocks to carry on): no need to read it.
+fn nothing_to_lose(plan: &Plan, root: &str) -> bool {
+    plan.root_is_unchanged(root) || plan.files_of(root, FileChange::Added).count() == plan.files_of_root(root).count()
 }
 
 fn compare(before: &Tree, after: &Tree) -> Vec<Finding> {

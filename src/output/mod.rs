@@ -15,19 +15,22 @@
 //! may own ([`owned_path`]).
 
 mod additions;
+mod freshness;
 mod guard;
+pub mod hash;
 mod journal;
 mod lock;
 mod manifest;
 mod review;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use std::io;
 use std::path::Path;
 
-pub use additions::{StaleReference, stale_references};
+pub use additions::{StaleReference, stale_references, stale_references_of};
+pub use freshness::{FRESHNESS_FILE, Freshness, FreshnessRecord, inputs_digest};
 pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
 pub use journal::{JOURNAL_FILE, STAGING_PREFIX};
 pub use lock::{LOCK_FILE, OutputLock};
@@ -122,18 +125,41 @@ pub struct Plan {
     pub files: BTreeMap<String, FileChange>,
     /// What is on disk now, for the files that differ (empty for added files).
     pub current: BTreeMap<String, String>,
-    /// What will be on disk, for every rendered file.
+    /// What will be on disk, for every rendered file of a root that changes (a root that
+    /// stays as it is keeps only its hashes: see [`Plan::forget_unchanged`]).
     pub rendered: BTreeMap<String, String>,
     /// The roots that were rendered.
     pub roots: Vec<String>,
+    /// The content hash of every file of the roots, for the manifest.
+    hashes: BTreeMap<String, String>,
+    /// The `.tf` files whose bytes no earlier run is known to have parsed: every file to
+    /// be written, and any unchanged one the manifest has no matching hash for.
+    unverified: BTreeSet<String>,
+    /// The manifest on disk.
+    manifest: Manifest,
     /// Whether the directory already has a manifest (it is infragen's).
     manifest_exists: bool,
+    /// The manifest on disk differs only in lacking the hashes this version writes: it is
+    /// rewritten, but `--check` does not call the tree stale for it.
+    manifest_only_gains_hashes: bool,
 }
 
 impl Plan {
     /// Compares `roots` with the directory `out`, never reading through a link. Take the
     /// directory's [`OutputLock`] first: it finishes an interrupted earlier run.
     pub fn new(out: &Path, roots: &[RenderedRoot]) -> Result<Plan, OutputError> {
+        let mut plan = Plan::open(out)?;
+        for root in roots {
+            let part = Plan::of_root(out, &plan.manifest, root)?;
+            plan.absorb(part);
+        }
+        plan.finish(out)?;
+        Ok(plan)
+    }
+
+    /// An empty plan for `out`, with the manifest on disk read: add roots with
+    /// [`Plan::absorb`] or [`Plan::add_fresh`], then [`Plan::finish`].
+    pub fn open(out: &Path) -> Result<Plan, OutputError> {
         let mut tree = Tree::open(out)?;
         let manifest_path = out.join(MANIFEST_FILE);
         let (manifest, manifest_exists) = match read_if_exists(&mut tree, MANIFEST_FILE)? {
@@ -144,36 +170,117 @@ impl Plan {
             ),
             None => (Manifest::default(), false),
         };
-        let mut plan = Plan { manifest_exists, ..Plan::default() };
-        let mut new_manifest = manifest.clone();
-        for root in roots {
-            plan.roots.push(root.name.clone());
-            for (path, content) in &root.files {
-                owned_path(path).map_err(|message| OutputError::Invalid { path: path.clone(), message })?;
-                let on_disk = read_if_exists(&mut tree, path)?;
-                let change = match &on_disk {
-                    None => FileChange::Added,
-                    Some(current) if current == content => FileChange::Unchanged,
-                    Some(_) => FileChange::Changed,
-                };
-                if let (FileChange::Changed, Some(current)) = (change, on_disk) {
-                    plan.current.insert(path.clone(), current);
-                }
-                plan.files.insert(path.clone(), change);
-                plan.rendered.insert(path.clone(), content.clone());
+        Ok(Plan { manifest, manifest_exists, ..Plan::default() })
+    }
+
+    /// The manifest on disk when the plan was opened.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The plan of one root against `out`, whose manifest is `manifest`: it only reads, so
+    /// roots can be planned side by side and absorbed into one plan in order.
+    pub fn of_root(out: &Path, manifest: &Manifest, root: &RenderedRoot) -> Result<Plan, OutputError> {
+        let mut tree = Tree::open(out)?;
+        let mut plan = Plan { roots: vec![root.name.clone()], ..Plan::default() };
+        for (path, content) in &root.files {
+            owned_path(path).map_err(|message| OutputError::Invalid { path: path.clone(), message })?;
+            let on_disk = read_if_exists(&mut tree, path)?;
+            let change = match &on_disk {
+                None => FileChange::Added,
+                Some(current) if current == content => FileChange::Unchanged,
+                Some(_) => FileChange::Changed,
+            };
+            let hash = hash::content_hash(content.as_bytes());
+            let verified = change == FileChange::Unchanged && manifest.hash_of(path) == Some(hash.as_str());
+            if path.ends_with(".tf") && !verified {
+                plan.unverified.insert(path.clone());
             }
-            for path in manifest.files_of(&root.name) {
-                if !root.files.contains_key(path)
-                    && let Some(current) = read_if_exists(&mut tree, path)?
-                {
-                    plan.current.insert(path.clone(), current);
-                    plan.files.insert(path.clone(), FileChange::Removed);
-                }
+            if let (FileChange::Changed, Some(current)) = (change, on_disk) {
+                plan.current.insert(path.clone(), current);
             }
-            new_manifest.replace_root(&root.name, root.files.keys().cloned().collect());
+            plan.files.insert(path.clone(), change);
+            plan.hashes.insert(path.clone(), hash);
+            plan.rendered.insert(path.clone(), content.clone());
         }
-        // The manifest is planned like any generated file, so that --check notices when
-        // only it is stale.
+        for path in manifest.files_of(&root.name) {
+            if !root.files.contains_key(path)
+                && let Some(current) = read_if_exists(&mut tree, path)?
+            {
+                plan.current.insert(path.clone(), current);
+                plan.files.insert(path.clone(), FileChange::Removed);
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Adds a root whose files are, as the manifest lists them, exactly what rendering it
+    /// would give (the caller made sure: see `Freshness`): every file unchanged.
+    pub fn add_fresh(&mut self, root: &str) {
+        self.roots.push(root.to_string());
+        for (path, hash) in self.manifest.entries_of(root) {
+            self.files.insert(path.clone(), FileChange::Unchanged);
+            self.hashes.insert(path.clone(), hash.unwrap_or_default().to_string());
+        }
+    }
+
+    /// Takes in the plan of a root made by [`Plan::of_root`].
+    pub fn absorb(&mut self, part: Plan) {
+        self.roots.extend(part.roots);
+        self.files.extend(part.files);
+        self.current.extend(part.current);
+        self.rendered.extend(part.rendered);
+        self.hashes.extend(part.hashes);
+        self.unverified.extend(part.unverified);
+    }
+
+    /// Drops a root from the plan, to plan it again.
+    pub fn remove_root(&mut self, root: &str) {
+        self.roots.retain(|r| r != root);
+        let paths: Vec<String> = in_root(&self.files, root).map(|(path, _)| path.clone()).collect();
+        for path in paths {
+            self.files.remove(&path);
+            self.current.remove(&path);
+            self.rendered.remove(&path);
+            self.hashes.remove(&path);
+            self.unverified.remove(&path);
+        }
+    }
+
+    /// Whether every file of a root stays as it is on disk.
+    pub fn root_is_unchanged(&self, root: &str) -> bool {
+        in_root(&self.files, root).all(|(_, change)| *change == FileChange::Unchanged)
+    }
+
+    /// Forgets the content of a root that stays as it is, so that a run over many
+    /// environments holds only the ones that change. Its review and guard are empty.
+    pub fn forget_unchanged(&mut self, root: &str) {
+        if self.root_is_unchanged(root) {
+            let paths: Vec<String> = in_root(&self.rendered, root).map(|(path, _)| path.clone()).collect();
+            for path in paths {
+                self.rendered.remove(&path);
+            }
+        }
+    }
+
+    /// The `.tf` files no earlier run is known to have parsed, with their text: the ones
+    /// to parse before writing.
+    pub fn unverified(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.unverified.iter().filter_map(|path| self.rendered.get(path).map(|text| (path.as_str(), text.as_str())))
+    }
+
+    /// Plans the manifest, once every root is in: it is planned like any generated file,
+    /// so that --check notices when only it is stale.
+    pub fn finish(&mut self, out: &Path) -> Result<(), OutputError> {
+        let mut tree = Tree::open(out)?;
+        let mut new_manifest = self.manifest.clone();
+        for root in &self.roots {
+            let files = in_root(&self.files, root)
+                .filter(|(_, change)| **change != FileChange::Removed)
+                .map(|(path, _)| (path.clone(), self.hashes.get(path).filter(|h| !h.is_empty()).cloned()))
+                .collect();
+            new_manifest.replace_root(root, files);
+        }
         let manifest_text = new_manifest.render();
         let on_disk = read_if_exists(&mut tree, MANIFEST_FILE)?;
         let change = match &on_disk {
@@ -181,12 +288,27 @@ impl Plan {
             Some(current) if *current == manifest_text => FileChange::Unchanged,
             Some(_) => FileChange::Changed,
         };
+        self.manifest_only_gains_hashes =
+            change == FileChange::Changed && self.manifest_exists && new_manifest.only_adds_hashes_to(&self.manifest);
         if let (FileChange::Changed, Some(current)) = (change, on_disk) {
-            plan.current.insert(MANIFEST_FILE.to_string(), current);
+            self.current.insert(MANIFEST_FILE.to_string(), current);
         }
-        plan.files.insert(MANIFEST_FILE.to_string(), change);
-        plan.rendered.insert(MANIFEST_FILE.to_string(), manifest_text);
-        Ok(plan)
+        self.files.insert(MANIFEST_FILE.to_string(), change);
+        self.rendered.insert(MANIFEST_FILE.to_string(), manifest_text);
+        Ok(())
+    }
+
+    /// The manifest this plan writes, as (root, path, hash) of the files of `root`.
+    pub fn hashes_of<'a>(&'a self, root: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        in_root(&self.hashes, root).map(|(p, h)| (p.as_str(), h.as_str()))
+    }
+
+    /// True when the tree is current: nothing but, at most, hashes the manifest of an
+    /// earlier version lacks would change.
+    pub fn is_current(&self) -> bool {
+        self.files
+            .iter()
+            .all(|(path, c)| *c == FileChange::Unchanged || (path == MANIFEST_FILE && self.manifest_only_gains_hashes))
     }
 
     /// True when writing would change nothing on disk.
@@ -201,15 +323,20 @@ impl Plan {
 
     /// The files of one root with a given change.
     pub fn files_of<'a>(&'a self, root: &'a str, change: FileChange) -> impl Iterator<Item = &'a str> + 'a {
-        self.files.iter().filter(move |(path, c)| **c == change && root_of(path) == root).map(|(path, _)| path.as_str())
+        in_root(&self.files, root).filter(move |(_, c)| **c == change).map(|(path, _)| path.as_str())
+    }
+
+    /// Every file of one root in the plan.
+    pub fn files_of_root<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        in_root(&self.files, root).map(|(path, _)| path.as_str())
     }
 
     /// The `.tf` files of one root before writing (what is on disk) and after, each as
     /// (path, text): what the review and the guard compare.
     pub fn sides<'a>(&'a self, root: &str) -> (Files<'a>, Files<'a>) {
         let (mut before, mut after) = (Vec::new(), Vec::new());
-        for (path, change) in &self.files {
-            if root_of(path) != root || !path.ends_with(".tf") {
+        for (path, change) in in_root(&self.files, root) {
+            if !path.ends_with(".tf") {
                 continue;
             }
             let rendered = self.rendered.get(path);
@@ -339,6 +466,14 @@ pub fn root_of(path: &str) -> &str {
 /// A new kind of generated file must be added here (rendering one that is not fails).
 const GENERATED_KINDS: &[&str] = &[".tf", ".md", ".sh", ".json", ".hcl", ".yml", ".yaml"];
 
+/// The entries of `map` (keyed by relative path) whose root is `root`, in order: a range
+/// of the map, so that going through every root stays linear in the number of files.
+pub(crate) fn in_root<'a, V>(map: &'a BTreeMap<String, V>, root: &str) -> impl Iterator<Item = (&'a String, &'a V)> {
+    // Every path under `root/` sorts between `root/` and `root0` (`0` follows `/`).
+    let (start, end) = (format!("{root}/"), format!("{root}0"));
+    map.get_key_value(root).into_iter().chain(map.range(start..end))
+}
+
 /// Whether infragen may own `path` (a rendered file, a manifest or journal line): relative,
 /// `/`-separated and normalised, inside a root's directory (`ROOT/...`), no hidden
 /// component, portable characters only, a generated kind of file and not an override file.
@@ -366,6 +501,16 @@ pub fn owned_path(path: &str) -> Result<(), String> {
         Some(message) => Err(message.to_string()),
         None => Ok(()),
     }
+}
+
+/// The text of generated files of `out` (path, text), read without following a link; a
+/// file that is gone reads as empty.
+pub fn read_generated<'a>(
+    out: &Path,
+    paths: impl Iterator<Item = &'a str>,
+) -> Result<Vec<(String, String)>, OutputError> {
+    let mut tree = Tree::open(out)?;
+    paths.map(|path| Ok((path.to_string(), read_if_exists(&mut tree, path)?.unwrap_or_default()))).collect()
 }
 
 fn read_if_exists(tree: &mut Option<Tree>, path: &str) -> Result<Option<String>, OutputError> {

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use ::hcl::{Block, Body};
 use serde::Serialize;
 
-use super::{Finding, Plan};
+use super::{FileChange, Finding, Plan};
+use crate::render::format::top_level_blocks;
 
 /// Resource and module changes of one root.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -22,16 +22,13 @@ pub struct Review {
 
 impl Review {
     /// The changes `plan` makes to the root `root`.
+    ///
+    /// Addresses come from the lexer ([`top_level_blocks`]); only the files that hold a
+    /// resource on both sides and differ are parsed, to compare its blocks.
     pub fn of(plan: &Plan, root: &str) -> Review {
-        let mut before = Resources::default();
-        let mut after = Resources::default();
         let (old_files, new_files) = plan.sides(root);
-        for (path, text) in old_files {
-            before.read(&module_of(root, path), text);
-        }
-        for (path, text) in new_files {
-            after.read(&module_of(root, path), text);
-        }
+        let unchanged = |path: &str| plan.files.get(path) == Some(&FileChange::Unchanged);
+        let (before, after) = (Resources::read(root, &old_files), Resources::read(root, &new_files));
         let mut review = Review::default();
         for module in after.modules.iter().filter(|m| !before.modules.contains(*m)) {
             review.modules_added.push(module.clone());
@@ -39,11 +36,19 @@ impl Review {
         for module in before.modules.iter().filter(|m| !after.modules.contains(*m)) {
             review.modules_removed.push(module.clone());
         }
-        for (address, body) in &after.resources {
+        let (mut parsed_before, mut parsed_after) = (Parsed::default(), Parsed::default());
+        for (address, new_file) in &after.resources {
             match before.resources.get(address) {
                 None => review.resources_added.push(address.clone()),
-                Some(old) if old != body => review.resources_changed.push(address.clone()),
-                Some(_) => {}
+                // The same bytes on both sides: the same block.
+                Some(old_file) if old_file == new_file && unchanged(new_file) => {}
+                Some(old_file) => {
+                    let old = parsed_before.canonical(&old_files, old_file, address);
+                    let new = parsed_after.canonical(&new_files, new_file, address);
+                    if old != new {
+                        review.resources_changed.push(address.clone());
+                    }
+                }
             }
         }
         for address in before.resources.keys().filter(|a| !after.resources.contains_key(*a)) {
@@ -164,36 +169,62 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The resources of a root, by address, with a canonical text of each block to compare.
+/// The modules of one side of a root, and its resources by address with the file that
+/// declares each.
 #[derive(Debug, Default)]
-struct Resources {
+struct Resources<'a> {
     modules: BTreeSet<String>,
-    resources: BTreeMap<String, String>,
+    resources: BTreeMap<String, &'a str>,
 }
 
-impl Resources {
-    fn read(&mut self, module: &Option<String>, text: &str) {
-        if let Some(module) = module {
-            self.modules.insert(module.clone());
+impl<'a> Resources<'a> {
+    fn read(root: &str, files: &[(&'a str, &'a str)]) -> Resources<'a> {
+        let mut resources = Resources::default();
+        for (path, text) in files {
+            let module = module_of(root, path);
+            if let Some(module) = &module {
+                resources.modules.insert(module.clone());
+            }
+            // A file that does not lex cannot be one infragen wrote: its resources are
+            // simply not counted, and the diff shows the file.
+            for (kind, labels) in top_level_blocks(text) {
+                let ("resource", [kind, name]) = (kind, labels.as_slice()) else { continue };
+                let address = match &module {
+                    Some(module) => format!("module.{module}.{kind}.{name}"),
+                    None => format!("{kind}.{name}"),
+                };
+                resources.resources.insert(address, path);
+            }
         }
-        // A file that does not parse cannot be one infragen wrote: its resources are
-        // simply not counted, and the diff shows the file.
-        let Ok(body) = ::hcl::parse(text) else { return };
-        for block in resource_blocks(&body) {
-            let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
-            let [kind, name] = labels.as_slice() else { continue };
-            let address = match module {
-                Some(module) => format!("module.{module}.{kind}.{name}"),
-                None => format!("{kind}.{name}"),
-            };
-            let canonical = ::hcl::format::to_string(block.body()).unwrap_or_default();
-            self.resources.insert(address, canonical);
-        }
+        resources
     }
 }
 
-fn resource_blocks(body: &Body) -> impl Iterator<Item = &Block> {
-    body.blocks().filter(|b| b.identifier() == "resource")
+/// The files of one side, parsed on demand, with a canonical text of each resource block.
+#[derive(Debug, Default)]
+struct Parsed {
+    blocks: BTreeMap<(String, String), String>,
+    files: BTreeSet<String>,
+}
+
+impl Parsed {
+    /// The canonical text of the resource at `address` in `path` (one of `files`).
+    fn canonical(&mut self, files: &[(&str, &str)], path: &str, address: &str) -> Option<String> {
+        if self.files.insert(path.to_string())
+            && let Some((_, text)) = files.iter().find(|(p, _)| *p == path)
+            && let Ok(body) = ::hcl::parse(text)
+        {
+            for block in body.blocks().filter(|b| b.identifier() == "resource") {
+                if let [kind, name] = block.labels() {
+                    let canonical = ::hcl::format::to_string(block.body()).unwrap_or_default();
+                    self.blocks.insert((path.to_string(), format!("{}.{}", kind.as_str(), name.as_str())), canonical);
+                }
+            }
+        }
+        let local = address.rsplitn(3, '.').take(2).collect::<Vec<_>>();
+        let local = format!("{}.{}", local.get(1)?, local.first()?);
+        self.blocks.get(&(path.to_string(), local)).cloned()
+    }
 }
 
 /// The module a generated file belongs to (`None` for the root's own files).

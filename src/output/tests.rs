@@ -27,9 +27,9 @@ fn a_fresh_directory_is_written_and_then_up_to_date() {
     let plan = write(&out, &roots);
     assert_eq!(plan.count(FileChange::Added), 2);
     assert_eq!(fs::read_to_string(out.join("dev/modules/network/main.tf")).unwrap(), "b\n");
-    assert!(
-        fs::read_to_string(out.join(MANIFEST_FILE)).unwrap().ends_with("dev/main.tf\ndev/modules/network/main.tf\n")
-    );
+    let manifest = Manifest::parse(&fs::read_to_string(out.join(MANIFEST_FILE)).unwrap()).unwrap();
+    assert_eq!(manifest.files_of("dev").collect::<Vec<_>>(), ["dev/main.tf", "dev/modules/network/main.tf"]);
+    assert_eq!(manifest.hash_of("dev/main.tf"), Some(hash::content_hash(b"a\n").as_str()));
     assert!(Plan::new(&out, &roots).unwrap().is_up_to_date());
     // No staging directory or journal is left behind; the lock file stays.
     let mut leftovers: Vec<_> = fs::read_dir(&out).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
@@ -70,7 +70,7 @@ fn files_no_longer_generated_are_removed_and_others_never_touched() {
     assert!(out.join("dev/.terraform").is_dir());
     // Rendering only dev keeps prod's files and manifest entries.
     assert_eq!(fs::read_to_string(out.join("prod/main.tf")).unwrap(), "p\n");
-    assert!(fs::read_to_string(out.join(MANIFEST_FILE)).unwrap().contains("prod/main.tf\n"));
+    assert!(fs::read_to_string(out.join(MANIFEST_FILE)).unwrap().contains("prod/main.tf "));
 }
 
 #[test]

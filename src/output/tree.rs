@@ -165,6 +165,28 @@ impl Tree {
         }
     }
 
+    /// What changes whenever the file `relative` is written, renamed into place or checked
+    /// out again (device, inode, change time, size), or `None` when it does not exist. The
+    /// change time is the kernel's: nobody can set it, so a stamp recorded after writing a
+    /// file matches only that very file, untouched since.
+    pub fn stamp(&mut self, relative: &str) -> Result<Option<String>, OutputError> {
+        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
+        match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+            // The fields' types differ between platforms.
+            #[allow(clippy::unnecessary_cast)]
+            Ok(stat) => Ok(Some(format!(
+                "{}:{}:{}.{}:{}",
+                stat.st_dev as u64,
+                stat.st_ino as u64,
+                stat.st_ctime as i64,
+                stat.st_ctime_nsec as i64,
+                stat.st_size as i64
+            ))),
+            Err(Errno::NOENT) => Ok(None),
+            Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
+        }
+    }
+
     /// Creates the file `relative` (it must not exist) with `content`, creating the
     /// directories above it. Returns the open file so that the caller can sync it later.
     pub fn create_file(&mut self, relative: &str, content: &[u8]) -> Result<File, OutputError> {

@@ -152,8 +152,9 @@ impl Output {
 }
 
 /// Every entry under `dir` by relative path, without following links (a link shows as
-/// `-> target`, an empty directory as `/`), leaving out infragen's lock file: what a
-/// reader of the directory sees.
+/// `-> target`, an empty directory as `/`), leaving out infragen's lock file and its
+/// freshness record (a cache of the run that wrote last): what a reader of the directory
+/// sees.
 pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
         let Ok(entries) = fs::read_dir(dir) else { return };
@@ -168,7 +169,7 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 files.insert(relative, format!("-> {}", target.display()).into_bytes());
             } else if kind.is_dir() {
                 walk(root, &path, files);
-            } else if relative != ".infragen.lock" {
+            } else if relative != ".infragen.lock" && relative != ".infragen-cache" {
                 files.insert(relative, fs::read(&path).expect("readable"));
             }
         }

@@ -1,0 +1,187 @@
+//! Knowing, without rendering, that a root on disk is what rendering it would give.
+//!
+//! A root's files are a function of this build of infragen and of the root's inputs (its
+//! environment file, its name, the run's overrides and `--allow-replace`). After writing,
+//! `gen` records per root a digest of those inputs and a digest of the files it left (the
+//! manifest's paths and content hashes, and each file's stamp: device, inode, change time
+//! and size) in `.infragen-cache`, beside the manifest. A later run whose inputs have the
+//! same digest, whose manifest lists the same files with the same hashes, and whose files
+//! on disk still have those stamps and hash to them, has nothing to render for that root:
+//! the tree is byte for byte what rendering would write again. Anything else (a
+//! hand-edited, deleted or added file, a changed manifest, another build, a missing or
+//! unreadable record, a fresh checkout) renders the root as before.
+//!
+//! The record only saves time: it is not committed, deleting it is always safe, and it is
+//! never trusted without checking every file of the root against it. The stamps are what
+//! make a record worthless anywhere but where it was written: a record committed to the
+//! repository (with hand-edited files and manifest hashes to match) cannot vouch for a
+//! checkout, whose files have inodes and change times nobody could know in advance, so
+//! `gen --check` in CI renders and compares everything.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::hash::{content_hash, xxh64};
+use super::lock::OutputLock;
+use super::tree::Tree;
+use super::{Manifest, OutputError};
+
+/// File name of the record, at the top of the output directory.
+pub const FRESHNESS_FILE: &str = ".infragen-cache";
+
+const HEADER: &str = "# infragen's record of what it last wrote here, to skip rendering what has not changed.\n\
+                      # Safe to delete; not to be committed (add .infragen-cache to .gitignore).\n";
+
+/// An identity of this build: its version and a digest of the sources, templates and data
+/// it was built from (see `build.rs`). Another build may render differently.
+const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("INFRAGEN_SOURCE_DIGEST"));
+
+/// The record of an output directory: per root, the digest of its inputs and of its files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FreshnessRecord {
+    /// Per root: the digest of its inputs, the digest of its files, and its resources per
+    /// module (what `gen` prints for it).
+    roots: BTreeMap<String, (String, String, BTreeMap<String, usize>)>,
+}
+
+/// Whether a root on disk is known to be what rendering it would give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    /// Render it: the inputs, the build or the files are not the ones recorded.
+    Unknown,
+}
+
+impl FreshnessRecord {
+    /// Reads the record of `out` (never through a link); a missing or malformed one is empty.
+    pub fn read(out: &Path) -> Result<FreshnessRecord, OutputError> {
+        let Some(mut tree) = Tree::open(out)? else { return Ok(FreshnessRecord::default()) };
+        Ok(match tree.read(FRESHNESS_FILE)? {
+            Some(text) => FreshnessRecord::parse(&text),
+            None => FreshnessRecord::default(),
+        })
+    }
+
+    fn parse(text: &str) -> FreshnessRecord {
+        let mut roots = BTreeMap::new();
+        for line in text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let [root, inputs, outputs, counts] = fields.as_slice() else { return FreshnessRecord::default() };
+            let mut resources = BTreeMap::new();
+            for count in counts.split(',').filter(|c| *c != "-") {
+                let Some((module, n)) = count.split_once('=') else { return FreshnessRecord::default() };
+                let Ok(n) = n.parse() else { return FreshnessRecord::default() };
+                resources.insert(module.to_string(), n);
+            }
+            roots.insert(root.to_string(), (inputs.to_string(), outputs.to_string(), resources));
+        }
+        FreshnessRecord { roots }
+    }
+
+    /// Records that `root`, with inputs of digest `inputs`, is on disk in the locked
+    /// directory as `files` (path, content hash) say, with `resources` per module. A root
+    /// with a file missing is left out.
+    pub fn set<'a>(
+        &mut self,
+        lock: &mut OutputLock,
+        root: &str,
+        inputs: &str,
+        files: impl Iterator<Item = (&'a str, &'a str)>,
+        resources: &BTreeMap<String, usize>,
+    ) -> Result<(), OutputError> {
+        self.roots.remove(root);
+        let Some(digest) = files_digest(lock.tree(), files)? else { return Ok(()) };
+        self.roots.insert(root.to_string(), (inputs.to_string(), digest, resources.clone()));
+        Ok(())
+    }
+
+    /// The resources per module recorded for a root.
+    pub fn resources(&self, root: &str) -> BTreeMap<String, usize> {
+        self.roots.get(root).map(|(_, _, resources)| resources.clone()).unwrap_or_default()
+    }
+
+    /// Whether `root` in `out` is fresh for inputs of digest `inputs`: the record says so,
+    /// and every file the manifest lists for it still has the content it records.
+    /// Anything that cannot be read (a link included) is simply not known to be fresh: the
+    /// full run that follows reads it again and says what is wrong.
+    pub fn freshness(&self, out: &Path, manifest: &Manifest, root: &str, inputs: &str) -> Freshness {
+        let Some((recorded_inputs, recorded_files, _)) = self.roots.get(root) else { return Freshness::Unknown };
+        if recorded_inputs != inputs {
+            return Freshness::Unknown;
+        }
+        let mut entries = Vec::new();
+        for (path, hash) in manifest.entries_of(root) {
+            let Some(hash) = hash else { return Freshness::Unknown };
+            entries.push((path.as_str(), hash));
+        }
+        let Ok(Some(mut tree)) = Tree::open(out) else { return Freshness::Unknown };
+        match files_digest(&mut tree, entries.iter().copied()) {
+            Ok(Some(digest)) if !entries.is_empty() && digest == *recorded_files => {}
+            _ => return Freshness::Unknown,
+        }
+        for (path, hash) in entries {
+            match tree.read(path) {
+                Ok(Some(text)) if content_hash(text.as_bytes()) == hash => {}
+                _ => return Freshness::Unknown,
+            }
+        }
+        Freshness::Fresh
+    }
+
+    /// Writes the record into `out` when it differs from the one there. It is replaced
+    /// whole (written beside and renamed), so a reader never sees half of it; it is not
+    /// synced, since losing it costs one full render and nothing else.
+    pub fn write(&self, lock: &mut OutputLock) -> Result<(), OutputError> {
+        let tree = lock.tree();
+        let on_disk = tree.read(FRESHNESS_FILE)?;
+        if on_disk.as_deref().map(FreshnessRecord::parse).as_ref() == Some(self) {
+            return Ok(());
+        }
+        let mut text = HEADER.to_string();
+        for (root, (inputs, files, resources)) in &self.roots {
+            let resources: Vec<String> = resources.iter().map(|(module, n)| format!("{module}={n}")).collect();
+            let resources = if resources.is_empty() { "-".to_string() } else { resources.join(",") };
+            text.push_str(&format!("{root} {inputs} {files} {resources}\n"));
+        }
+        // Written beside under a name no other run uses while this one holds the lock, and
+        // renamed over the record; neither name is ever followed if it is a link.
+        let partial = format!("{FRESHNESS_FILE}.partial");
+        tree.remove_child_file(&partial)?;
+        drop(tree.create_file(&partial, text.as_bytes())?);
+        let renamed = tree.rename_child_from(tree, &partial, FRESHNESS_FILE);
+        if renamed.is_err() {
+            let _ = tree.remove_child_file(&partial);
+        }
+        renamed
+    }
+}
+
+/// The digest of a root's inputs: this build and each part given (length-prefixed, so no
+/// two lists of parts run together into the same bytes).
+pub fn inputs_digest(parts: &[&str]) -> String {
+    let mut bytes = Vec::new();
+    for part in std::iter::once(BUILD).chain(parts.iter().copied()) {
+        bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    content_hash(&bytes)
+}
+
+/// The digest of a root's files: each path with its content hash and its stamp on disk
+/// ([`Tree::stamp`]); `None` when one is missing.
+fn files_digest<'a>(
+    tree: &mut Tree,
+    files: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Option<String>, OutputError> {
+    let mut bytes = Vec::new();
+    for (path, hash) in files {
+        let Some(stamp) = tree.stamp(path)? else { return Ok(None) };
+        bytes.extend_from_slice(path.as_bytes());
+        bytes.push(b' ');
+        bytes.extend_from_slice(hash.as_bytes());
+        bytes.push(b' ');
+        bytes.extend_from_slice(stamp.as_bytes());
+        bytes.push(b'\n');
+    }
+    Ok(Some(format!("{:016x}", xxh64(&bytes))))
+}

@@ -1,0 +1,120 @@
+//! `gen` skips what has not changed (content hashes in the manifest, the freshness record
+//! in `.infragen-cache`) without losing a guarantee: a tree that differs from what rendering
+//! gives is still found, whatever the record or the manifest say.
+
+mod common;
+
+use common::Test;
+use infragen::output::{FRESHNESS_FILE, MANIFEST_FILE, hash::content_hash};
+
+/// The manifest with the hash of `path` replaced by the hash of `content`.
+fn manifest_claiming(manifest: &str, path: &str, content: &str) -> String {
+    manifest
+        .lines()
+        .map(|line| match line.split_once(' ') {
+            Some((p, _)) if p == path => format!("{p} {}\n", content_hash(content.as_bytes())),
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+#[test]
+fn gen_records_what_it_wrote_and_check_reads_without_writing() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let record = test.read(&format!("generated/{FRESHNESS_FILE}"));
+    for root in ["dev", "prod", "bootstrap"] {
+        assert!(record.lines().any(|line| line.starts_with(&format!("{root} "))), "{record}");
+    }
+    // Every file is listed with the hash of its content.
+    let manifest = test.read(&format!("generated/{MANIFEST_FILE}"));
+    let main = test.read("generated/dev/main.tf");
+    assert!(manifest.contains(&format!("dev/main.tf {}\n", content_hash(main.as_bytes()))), "{manifest}");
+
+    // A fresh run prints what a full one does, the resources per module included.
+    let full = test.run_args(&["gen", "--all"]).status(0).stdout;
+    std::fs::remove_file(test.path().join("generated").join(FRESHNESS_FILE)).expect("remove the record");
+    test.run_args(&["gen", "--all", "--check"]).status(0).stdout_contains("is up to date (135 files checked)");
+    assert!(!test.path().join("generated").join(FRESHNESS_FILE).exists(), "--check writes nothing");
+    assert_eq!(test.run_args(&["gen", "--all"]).status(0).stdout, full);
+}
+
+#[test]
+fn a_file_changed_together_with_its_manifest_hash_is_still_stale() {
+    // What a merge or a hand edit can leave: a file and the manifest agree with each other,
+    // but not with what rendering gives.
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let edited = test.read("generated/dev/variables.tf") + "# hand edit\n";
+    test.write("generated/dev/variables.tf", &edited);
+    let manifest = test.read(&format!("generated/{MANIFEST_FILE}"));
+    test.write(&format!("generated/{MANIFEST_FILE}"), &manifest_claiming(&manifest, "dev/variables.tf", &edited));
+    test.run_args(&["gen", "--all", "--check"]).status(1).stderr_contains("error: generated is stale: 1 file differs");
+    test.run_args(&["gen", "--all"]).status(0);
+    assert!(!test.read("generated/dev/variables.tf").contains("# hand edit"));
+    test.run_args(&["gen", "--all", "--check"]).status(0);
+}
+
+#[test]
+fn a_changed_environment_file_or_a_garbled_record_renders_again() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    test.write(&format!("generated/{FRESHNESS_FILE}"), "dev 0 0 -\nnot a record\n");
+    test.run_args(&["gen", "--all", "--check"]).status(0).stdout_contains("is up to date");
+    let dev = test.read("environments/dev.toml");
+    test.write("environments/dev.toml", &dev.replace("backup_retention_days = 7", "backup_retention_days = 8"));
+    test.run_args(&["gen", "--all", "--check"]).status(1).stderr_contains("error: generated is stale: 3 files differ");
+}
+
+#[test]
+fn a_manifest_of_an_earlier_version_is_current_and_gains_hashes() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    let manifest = test.read(&format!("generated/{MANIFEST_FILE}"));
+    // The format before content hashes: one path a line.
+    let old: String =
+        manifest
+            .lines()
+            .map(|line| {
+                if line.starts_with('#') {
+                    format!("{line}\n")
+                } else {
+                    format!("{}\n", line.split(' ').next().unwrap())
+                }
+            })
+            .collect();
+    test.write(&format!("generated/{MANIFEST_FILE}"), &old);
+    test.run_args(&["gen", "--all", "--check"]).status(0).stdout_contains("is up to date");
+    test.run_args(&["gen", "--all"]).status(0);
+    assert_eq!(test.read(&format!("generated/{MANIFEST_FILE}")), manifest);
+}
+
+#[test]
+fn the_lexer_lists_the_top_level_blocks_the_parser_finds() {
+    // Counting and listing resources reads the lexer's tokens instead of parsing: it must
+    // agree with hcl-rs on every generated file.
+    let renderer = infragen::render::Renderer::new().expect("templates");
+    let workspace =
+        infragen::workspace::Workspace::new(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let mut files = 0;
+    for name in ["dev", "prod"] {
+        let environment = workspace.load(name, &Default::default()).expect("loads");
+        let mut roots = vec![renderer.environment(&environment.architecture).expect("renders")];
+        let pipeline = infragen::model::pipeline::Pipeline::new(&[&environment.architecture]);
+        roots.push(renderer.bootstrap(&environment.architecture, pipeline.as_ref()).expect("renders"));
+        for (path, text) in roots.iter().flat_map(|root| &root.files).filter(|(path, _)| path.ends_with(".tf")) {
+            let body = hcl::parse(text).expect("parses");
+            let parsed: Vec<(String, Vec<String>)> = body
+                .blocks()
+                .map(|b| (b.identifier().to_string(), b.labels().iter().map(|l| l.as_str().to_string()).collect()))
+                .collect();
+            let lexed: Vec<(String, Vec<String>)> = infragen::render::format::top_level_blocks(text)
+                .into_iter()
+                .map(|(kind, labels)| (kind.to_string(), labels.into_iter().map(str::to_string).collect()))
+                .collect();
+            assert_eq!(lexed, parsed, "{path}");
+            files += 1;
+        }
+    }
+    assert!(files > 100, "{files}");
+}
