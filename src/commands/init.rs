@@ -23,8 +23,17 @@ pub const EXAMPLE_ACCOUNT_ID: &str = "123456789012";
 /// What `init` keeps out of git: Terraform's local working files, state and plans, and
 /// infragen's own freshness record. The provider lock file (`.terraform.lock.hcl`) is not
 /// among them: it is committed.
-pub const GITIGNORE_LINES: &[&str] =
-    &[".terraform/", "*.tfstate", "*.tfstate.*", "crash.log", "crash.*.log", "tfplan", "*.tfplan", ".infragen-cache"];
+pub const GITIGNORE_LINES: &[&str] = &[
+    ".terraform/",
+    "*.tfstate",
+    "*.tfstate.*",
+    "crash.log",
+    "crash.*.log",
+    "tfplan",
+    "*.tfplan",
+    ".infragen-cache",
+    ".infragen.lock",
+];
 
 /// The presets a development environment starts with: the reference architecture's five cost savings.
 pub const DEV_PRESETS: &[&str] = &["no-nat", "single-az-db", "min-ecs", "min-logs", "night-scale-down"];

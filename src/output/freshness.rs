@@ -185,3 +185,45 @@ fn files_digest<'a>(
     }
     Ok(Some(format!("{:016x}", xxh64(&bytes))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory with one generated file, its manifest and a record vouching for it.
+    fn recorded(dir: &Path) -> (Manifest, FreshnessRecord) {
+        std::fs::create_dir_all(dir.join("dev")).expect("mkdir");
+        std::fs::write(dir.join("dev/main.tf"), "# main\n").expect("write");
+        let hash = content_hash(b"# main\n");
+        let manifest = Manifest::parse(&format!("dev/main.tf {hash}\n")).expect("manifest");
+        let mut lock = OutputLock::acquire(dir, true, &mut |_| {}).expect("lock").expect("exists");
+        let mut record = FreshnessRecord::default();
+        record
+            .set(&mut lock, "dev", "inputs", [("dev/main.tf", hash.as_str())].into_iter(), &BTreeMap::new())
+            .expect("set");
+        record.write(&mut lock).expect("write");
+        (manifest, FreshnessRecord::read(dir).expect("read"))
+    }
+
+    #[test]
+    fn a_record_vouches_only_for_the_files_it_saw_written() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let (original, copy) = (temp.path().join("a"), temp.path().join("b"));
+        let (manifest, record) = recorded(&original);
+        assert_eq!(record.freshness(&original, &manifest, "dev", "inputs"), Freshness::Fresh);
+        assert_eq!(record.freshness(&original, &manifest, "dev", "other inputs"), Freshness::Unknown);
+
+        // The same bytes and the same record elsewhere (a checkout, a copy): other files.
+        std::fs::create_dir_all(copy.join("dev")).expect("mkdir");
+        std::fs::copy(original.join("dev/main.tf"), copy.join("dev/main.tf")).expect("copy");
+        std::fs::copy(original.join(FRESHNESS_FILE), copy.join(FRESHNESS_FILE)).expect("copy");
+        let copied = FreshnessRecord::read(&copy).expect("read");
+        assert_eq!(copied, record);
+        assert_eq!(copied.freshness(&copy, &manifest, "dev", "inputs"), Freshness::Unknown);
+
+        // The same bytes written again in place: another change time.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(original.join("dev/main.tf"), "# main\n").expect("rewrite");
+        assert_eq!(record.freshness(&original, &manifest, "dev", "inputs"), Freshness::Unknown);
+    }
+}
