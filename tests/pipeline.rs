@@ -257,3 +257,31 @@ fn the_readme_shows_the_comment_of_a_real_change() {
     assert!(example.contains(&review), "README's review is stale; it is now:\n{review}");
     assert!(example.contains(&cost), "README's cost is stale; it is now:\n{cost}");
 }
+
+#[test]
+fn gen_check_keeps_the_pipeline_current_without_writing_it() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    // Without a pipeline written by `infragen ci` there is nothing to keep current.
+    test.run_args(&["gen", "--all", "--check"]).status(0);
+    test.run_args(&["ci"]).status(0);
+    test.run_args(&["gen", "--all", "--check"]).status(0).stdout_contains("generated is up to date");
+
+    // A change of the environments that only the workflow shows: the roots stay current.
+    for name in ["dev", "prod"] {
+        let path = format!("environments/{name}.toml");
+        let text = test.read(&path).replace("[ci]\n", "[ci]\nbranch = \"trunk\"\n");
+        test.write(&path, &text);
+    }
+    let workflow_before = test.read(".github/workflows/infragen.yml");
+    test.run_args(&["gen", "--all", "--check"])
+        .status(1)
+        .stderr_contains("error: .github is stale: the pipeline `infragen ci` wrote differs")
+        .stderr_contains("run `infragen ci`")
+        .stdout_contains("+    branches: [trunk]");
+    // gen says so, and leaves it alone: it writes only below its output directory.
+    test.run_args(&["gen", "--all"]).status(0).stderr_contains("warning: .github is stale");
+    assert_eq!(test.read(".github/workflows/infragen.yml"), workflow_before);
+    test.run_args(&["ci"]).status(0);
+    test.run_args(&["gen", "--all", "--check"]).status(0);
+}

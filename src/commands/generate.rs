@@ -11,8 +11,8 @@ use crate::config::Stage;
 use crate::diagnostic::Diagnostics;
 use crate::model::pipeline::{Pipeline, PipelineMember};
 use crate::output::{
-    FileChange, Freshness, FreshnessRecord, Guard, Manifest, OutputLock, Plan, Review, RootReport, StaleReference,
-    read_generated, review_markdown, stale_references, stale_references_of,
+    FileChange, Freshness, FreshnessRecord, Guard, MANIFEST_FILE, Manifest, OutputLock, Plan, Review, RootReport,
+    StaleReference, read_generated, review_markdown, stale_references, stale_references_of,
 };
 use crate::render::{Renderer, check_parses};
 use crate::workspace::{Environment, Workspace};
@@ -146,6 +146,14 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let inputs: Vec<String> = jobs.iter().map(|job| job.inputs.clone()).collect();
     drop(jobs);
     drop(loaded);
+    // The workflow `infragen ci` wrote comes from the same environment files: it is checked
+    // with the roots, never written (it lies outside the output directory).
+    let pipeline_dir = args.selection.environments.parent().unwrap_or(Path::new("")).join(".github");
+    let pipeline_diff = stale_pipeline(pipeline.as_ref(), &pipeline_dir)?;
+    let pipeline_stale = format!(
+        "{} is stale: the pipeline `infragen ci` wrote differs from what these environment files give\n  = help: run `infragen ci` and commit the result",
+        pipeline_dir.display()
+    );
 
     let out_dir = args.out.display().to_string();
     for root in &planned {
@@ -154,7 +162,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         }
     }
     if args.check {
-        if plan.is_current() {
+        if plan.is_current() && pipeline_diff.is_none() {
             match args.format {
                 OutputFormat::Table => write_line(
                     out,
@@ -163,6 +171,15 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
                 format => write_text(out, &report(format, &planned)?)?,
             }
             return Ok(Exit::Success);
+        }
+        if let Some(diff) = &pipeline_diff {
+            write_line(err, &format!("error: {pipeline_stale}"))?;
+            if plan.is_current() {
+                return match write_text(out, diff) {
+                    Ok(()) | Err(Error::OutputClosed) => Ok(Exit::Stale),
+                    Err(error) => Err(error),
+                };
+            }
         }
         // What would destroy data first, then the resources, the summary, and the diff last.
         for guarded in &planned {
@@ -201,7 +218,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             ),
         )?;
         let stdout = match args.format {
-            OutputFormat::Table => plan.unified_diff(&args.out),
+            OutputFormat::Table => plan.unified_diff(&args.out) + pipeline_diff.as_deref().unwrap_or_default(),
             format => report(format, &planned)?,
         };
         // The verdict is the exit status, whether or not the reader took the whole diff.
@@ -229,6 +246,9 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     }
     if let Err(error) = recorded.and_then(|()| record.write(lock)) {
         write_line(err, &format!("warning: {error} (only the next run's speed suffers)"))?;
+    }
+    if pipeline_diff.is_some() {
+        write_line(err, &format!("warning: {pipeline_stale}"))?;
     }
     if args.format == OutputFormat::Table {
         for root in &planned {
@@ -304,6 +324,18 @@ fn inputs_digest(environment: &Environment, root: &str, bootstrap: bool, run_inp
         &source.text,
         run_inputs,
     ])
+}
+
+/// The diff of the workflow in `dir` against the one `pipeline` gives, when `infragen ci`
+/// wrote one there (it has infragen's manifest) and it is stale.
+fn stale_pipeline(pipeline: Option<&Pipeline>, dir: &Path) -> Result<Option<String>, Error> {
+    let Some(pipeline) = pipeline else { return Ok(None) };
+    if !dir.join(MANIFEST_FILE).is_file() {
+        return Ok(None);
+    }
+    let root = Renderer::for_pipeline()?.pipeline(pipeline)?;
+    let plan = Plan::new(dir, std::slice::from_ref(&root))?;
+    Ok((!plan.is_current()).then(|| plan.unified_diff(dir)))
 }
 
 /// Locks the output directory (see [`OutputLock::acquire`]), saying so when another run

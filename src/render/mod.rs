@@ -116,6 +116,16 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new() -> Result<Self, RenderError> {
+        Renderer::with_templates(|_| true)
+    }
+
+    /// A renderer of the pipeline alone ([`Renderer::pipeline`]): `gen --check` checks the
+    /// workflow on every run and need not compile the Terraform templates for it.
+    pub fn for_pipeline() -> Result<Self, RenderError> {
+        Renderer::with_templates(|name| name.starts_with("ci/"))
+    }
+
+    fn with_templates(wanted: impl Fn(&str) -> bool) -> Result<Self, RenderError> {
         let mut env = Environment::new();
         let syntax = SyntaxConfig::builder()
             .trim_blocks(true)
@@ -133,7 +143,7 @@ impl Renderer {
         env.add_global("key_administration_actions", Value::from(context::KEY_ADMINISTRATION_ACTIONS.to_vec()));
         env.add_filter("md", |text: &str| markdown_cell(text));
         env.add_filter("code", |text: &str| markdown_code(text));
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.iter().filter(|(name, _)| wanted(name)) {
             env.add_template(name, source).map_err(|e| template_error(name, e))?;
         }
         Ok(Renderer { env })
