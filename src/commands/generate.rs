@@ -149,7 +149,8 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // The workflow `infragen ci` wrote comes from the same environment files: it is checked
     // with the roots, never written (it lies outside the output directory).
     let pipeline_dir = args.selection.environments.parent().unwrap_or(Path::new("")).join(".github");
-    let pipeline_diff = stale_pipeline(pipeline.as_ref(), &pipeline_dir)?;
+    // A run shaped by per-run flags is not what the files say: the pipeline is theirs.
+    let pipeline_diff = if shaped_by_flags { None } else { stale_pipeline(pipeline.as_ref(), &pipeline_dir)? };
     let pipeline_stale = format!(
         "{} is stale: the pipeline `infragen ci` wrote differs from what these environment files give\n  = help: run `infragen ci` and commit the result",
         pipeline_dir.display()
