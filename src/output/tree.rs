@@ -152,17 +152,22 @@ impl Tree {
         }
     }
 
-    /// The device and inode of `relative` (a link is itself), or `None` when it does not
-    /// exist: whether two names are the same file.
-    pub fn identity(&mut self, relative: &str) -> Result<Option<(u64, u64)>, OutputError> {
+    /// The status of `relative` itself (a link is itself), or `None` when it does not exist.
+    fn lstat(&mut self, relative: &str) -> Result<Option<rustix::fs::Stat>, OutputError> {
         let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
         match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
-            // The fields' types differ between platforms.
-            #[allow(clippy::unnecessary_cast)]
-            Ok(stat) => Ok(Some((stat.st_dev as u64, stat.st_ino as u64))),
+            Ok(stat) => Ok(Some(stat)),
             Err(Errno::NOENT) => Ok(None),
             Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
         }
+    }
+
+    /// The device and inode of `relative` (a link is itself), or `None` when it does not
+    /// exist: whether two names are the same file.
+    pub fn identity(&mut self, relative: &str) -> Result<Option<(u64, u64)>, OutputError> {
+        // The fields' types differ between platforms.
+        #[allow(clippy::unnecessary_cast)]
+        Ok(self.lstat(relative)?.map(|stat| (stat.st_dev as u64, stat.st_ino as u64)))
     }
 
     /// What changes whenever the file `relative` is written, renamed into place or checked
@@ -170,21 +175,18 @@ impl Tree {
     /// change time is the kernel's: nobody can set it, so a stamp recorded after writing a
     /// file matches only that very file, untouched since.
     pub fn stamp(&mut self, relative: &str) -> Result<Option<String>, OutputError> {
-        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
-        match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
-            // The fields' types differ between platforms.
-            #[allow(clippy::unnecessary_cast)]
-            Ok(stat) => Ok(Some(format!(
+        // The fields' types differ between platforms.
+        #[allow(clippy::unnecessary_cast)]
+        Ok(self.lstat(relative)?.map(|stat| {
+            format!(
                 "{}:{}:{}.{}:{}",
                 stat.st_dev as u64,
                 stat.st_ino as u64,
                 stat.st_ctime as i64,
                 stat.st_ctime_nsec as i64,
                 stat.st_size as i64
-            ))),
-            Err(Errno::NOENT) => Ok(None),
-            Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
-        }
+            )
+        }))
     }
 
     /// Creates the file `relative` (it must not exist) with `content`, creating the
