@@ -214,3 +214,39 @@ fn credentials_in_plain_fields_are_refused_and_never_repeated() {
     assert_eq!(status, 2, "{stderr}");
     assert!(!stdout.contains("ghp_") && !stderr.contains("ghp_"), "{stderr}");
 }
+
+#[test]
+fn many_environments_are_written_within_a_small_limit_of_open_files() {
+    // Ten environments hold 140 directories: more than the 128 files this run may open.
+    let test = Test::new();
+    let dev = common::shipped_environments().remove("dev.toml").expect("dev.toml");
+    let write_all = |suffix: &str| {
+        for i in 0..10 {
+            let text = dev
+                .replace("api_record = \"api-dev\"", &format!("api_record = \"api-e{i}\""))
+                .replace("frontend_record = \"dev\"", &format!("frontend_record = \"web-e{i}{suffix}\""));
+            assert_ne!(text, dev);
+            test.write(&format!("environments/e{i}.toml"), &text);
+        }
+    };
+    let limited = |args: &str| {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n 128 && exec \"$0\" {args}"))
+            .arg(env!("CARGO_BIN_EXE_infragen"))
+            .current_dir(test.path())
+            .output()
+            .expect("sh runs");
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    write_all("");
+    let (status, stderr) = limited("gen --all");
+    assert_eq!(status, Some(0), "{stderr}");
+    // Every root changes: each file is replaced, with a backup linked in the staging directory.
+    write_all("x");
+    let (status, stderr) = limited("gen --all");
+    assert_eq!(status, Some(0), "{stderr}");
+    let (status, stderr) = limited("gen --all --check");
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(test.read("generated/e9/main.tf").contains("web-e9x"));
+}

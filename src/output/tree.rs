@@ -10,7 +10,8 @@
 //!
 //! Paths are relative, `/`-separated and already validated (see [`super::owned_path`]).
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -23,13 +24,31 @@ use super::{OutputError, crash_point};
 
 const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
 
+/// How many directories a tree keeps open. Paths come in sorted order, so a directory's
+/// files are handled together and a small cache opens each directory about once; an
+/// unbounded one would hold a descriptor per directory of every environment (fourteen
+/// each) and run out at the common limit of 1024 open files (256 on macOS) at about
+/// seventy environments. A write holds three trees (the output, and the new and old
+/// files of its staging directory).
+const MAX_OPEN_DIRS: usize = 32;
+
+/// Up to how many changed directories are synced one by one; past that, on Linux, one
+/// `syncfs` flushes them all (a sync per directory costs a journal commit each).
+#[cfg(target_os = "linux")]
+const MAX_DIRS_SYNCED_ONE_BY_ONE: usize = 16;
+
 /// An open directory below (or at) the output directory, with the path it is shown as.
 #[derive(Debug)]
 pub(crate) struct Tree {
     path: PathBuf,
     fd: OwnedFd,
-    /// Directories below this one opened so far, by relative path: each is opened once.
+    /// Directories below this one opened lately, by relative path (at most
+    /// [`MAX_OPEN_DIRS`]).
     dirs: HashMap<String, OwnedFd>,
+    /// Directories (`""` is this one) whose entries changed since the last
+    /// [`Tree::sync_dirs`]: what it must make durable. Interior: removing a child directly
+    /// in this one takes `&self`.
+    changed: RefCell<BTreeSet<String>>,
 }
 
 impl Tree {
@@ -37,7 +56,7 @@ impl Tree {
     /// when it does not exist.
     pub fn open(path: &Path) -> Result<Option<Tree>, OutputError> {
         match rustix::fs::open(path, DIR_FLAGS, Mode::empty()) {
-            Ok(fd) => Ok(Some(Tree { path: path.to_path_buf(), fd, dirs: HashMap::new() })),
+            Ok(fd) => Ok(Some(Tree::new(path.to_path_buf(), fd))),
             Err(Errno::NOENT) => Ok(None),
             // The output directory itself: a link is refused by name; anything else that is
             // not a directory is an I/O failure like any other path that cannot be created.
@@ -45,6 +64,17 @@ impl Tree {
                 Ok(FileType::Symlink) => Err(OutputError::Link { path: path.display().to_string() }),
                 _ => Err(OutputError::io(path, errno.into())),
             },
+        }
+    }
+
+    fn new(path: PathBuf, fd: OwnedFd) -> Tree {
+        Tree { path, fd, dirs: HashMap::new(), changed: RefCell::new(BTreeSet::new()) }
+    }
+
+    /// Notes that the entries of the directory `relative` changed.
+    fn changed(&self, relative: &str) {
+        if !self.changed.borrow().contains(relative) {
+            self.changed.borrow_mut().insert(relative.to_string());
         }
     }
 
@@ -85,7 +115,8 @@ impl Tree {
                 Err(Errno::NOENT) if create => {
                     crash_point();
                     match rustix::fs::mkdirat(&parent_fd, name, Mode::from_raw_mode(0o777)) {
-                        Ok(()) | Err(Errno::EXIST) => {}
+                        Ok(()) => self.changed(parent),
+                        Err(Errno::EXIST) => {}
                         Err(errno) => return Err(OutputError::io(&self.shown(relative), errno.into())),
                     }
                     rustix::fs::openat(&parent_fd, name, DIR_FLAGS, Mode::empty())
@@ -97,6 +128,9 @@ impl Tree {
                 Err(Errno::NOENT) => return Ok(None),
                 Err(errno) => return Err(self.classify_at(&parent_fd, relative, name, errno)),
             };
+            if self.dirs.len() >= MAX_OPEN_DIRS {
+                self.dirs.clear();
+            }
             self.dirs.insert(relative.to_string(), fd);
         }
         Ok(self.dirs.get(relative).map(AsFd::as_fd))
@@ -137,7 +171,10 @@ impl Tree {
         if kind != FileType::RegularFile {
             return Err(OutputError::Refused { path: shown.display().to_string(), message: not_a_file(kind) });
         }
-        let mut bytes = Vec::new();
+        // Sized from the status: a manifest of a thousand environments is megabytes, and
+        // growing a buffer to it by doubling leaves the allocator holding the steps.
+        #[allow(clippy::unnecessary_cast)]
+        let mut bytes = Vec::with_capacity((stat.st_size as u64).min(1 << 30) as usize);
         File::from(fd).read_to_end(&mut bytes).map_err(|e| OutputError::io(&shown, e))?;
         Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
     }
@@ -197,6 +234,7 @@ impl Tree {
         let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&parent, name, flags, Mode::from_raw_mode(0o666))
             .map_err(|errno| self.classify_at(&parent, relative, name, errno))?;
+        self.changed(split(relative).0);
         let mut file = File::from(fd);
         file.write_all(content).map_err(|e| OutputError::io(&self.shown(relative), e))?;
         Ok(file)
@@ -211,7 +249,10 @@ impl Tree {
         let (target, _) = self.parent_of(relative, true)?.expect("created");
         crash_point();
         rustix::fs::renameat(&source, name, &target, name)
-            .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))
+            .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))?;
+        from.changed(split(relative).0);
+        self.changed(split(relative).0);
+        Ok(())
     }
 
     /// Removes the file `relative` if it exists (a link is removed itself), then the
@@ -223,7 +264,10 @@ impl Tree {
         };
         crash_point();
         let existed = match rustix::fs::unlinkat(&parent, name, AtFlags::empty()) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.changed(split(relative).0);
+                true
+            }
             Err(Errno::NOENT) => false,
             Err(errno) => return Err(self.classify_at(&parent, relative, name, errno)),
         };
@@ -241,25 +285,60 @@ impl Tree {
             if let Some(parent_fd) = self.dir(parent, false)? {
                 crash_point();
                 match rustix::fs::unlinkat(parent_fd, name, AtFlags::REMOVEDIR) {
+                    Ok(()) => self.changed(parent),
                     // Gone already (an earlier run died after removing it): go on up.
-                    Ok(()) | Err(Errno::NOENT) => {}
+                    Err(Errno::NOENT) => {}
                     // Not empty, or not ours to judge: stop.
                     Err(_) => break,
                 }
             }
             self.dirs.remove(dir);
+            self.changed.borrow_mut().remove(dir);
             dir = parent;
         }
         Ok(())
     }
 
-    /// Flushes this directory and every directory below it opened so far: their entries
-    /// (files created, renamed or removed) survive a power loss once this returns.
+    /// Flushes every directory of this tree whose entries changed (files created, renamed
+    /// or removed, directories made or removed) since the last call: those changes survive
+    /// a power loss once this returns.
     pub fn sync_dirs(&self) -> Result<(), OutputError> {
-        for (relative, fd) in &self.dirs {
-            rustix::fs::fsync(fd).map_err(|e| OutputError::io(&self.shown(relative), e.into()))?;
+        let changed = std::mem::take(&mut *self.changed.borrow_mut());
+        // One `syncfs` for many: a tree lies on one file system (its staging directory's
+        // renames into it would fail otherwise).
+        #[cfg(target_os = "linux")]
+        if changed.len() > MAX_DIRS_SYNCED_ONE_BY_ONE {
+            return rustix::fs::syncfs(&self.fd).map_err(|e| OutputError::io(&self.path, e.into()));
         }
-        rustix::fs::fsync(&self.fd).map_err(|e| OutputError::io(&self.path, e.into()))
+        for relative in &changed {
+            let fd = if relative.is_empty() { Some(self.fd.try_clone()) } else { self.open_uncached(relative) };
+            // A directory removed since it changed is gone with its entries; its parent,
+            // which changed when it went, is synced instead.
+            let Some(fd) = fd else { continue };
+            let fd = fd.map_err(|e| OutputError::io(&self.shown(relative), e))?;
+            rustix::fs::fsync(&fd).map_err(|e| OutputError::io(&self.shown(relative), e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// The directory `relative` opened afresh, component by component without following a
+    /// link, or `None` when it no longer exists.
+    fn open_uncached(&self, relative: &str) -> Option<io::Result<OwnedFd>> {
+        if let Some(fd) = self.dirs.get(relative) {
+            return Some(fd.try_clone());
+        }
+        let mut fd = match self.fd.try_clone() {
+            Ok(fd) => fd,
+            Err(error) => return Some(Err(error)),
+        };
+        for name in relative.split('/') {
+            fd = match rustix::fs::openat(&fd, name, DIR_FLAGS, Mode::empty()) {
+                Ok(next) => next,
+                Err(Errno::NOENT) => return None,
+                Err(errno) => return Some(Err(errno.into())),
+            };
+        }
+        Some(Ok(fd))
     }
 
     /// The entries directly in this directory, with their kind (a link is a link).
@@ -287,7 +366,7 @@ impl Tree {
     pub fn child(&self, name: &str) -> Result<Option<Tree>, OutputError> {
         let path = self.path.join(name);
         match rustix::fs::openat(&self.fd, name, DIR_FLAGS, Mode::empty()) {
-            Ok(fd) => Ok(Some(Tree { path, fd, dirs: HashMap::new() })),
+            Ok(fd) => Ok(Some(Tree::new(path, fd))),
             Err(Errno::NOENT) => Ok(None),
             Err(errno) => {
                 Err(self.classify_at(&self.fd.try_clone().map_err(|e| OutputError::io(&path, e))?, name, name, errno))
@@ -301,6 +380,7 @@ impl Tree {
         crash_point();
         rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o777))
             .map_err(|e| OutputError::io(&path, e.into()))?;
+        self.changed("");
         self.child(name)?.ok_or_else(|| OutputError::io(&path, io::ErrorKind::NotFound.into()))
     }
 
@@ -320,7 +400,11 @@ impl Tree {
         }
         crash_point();
         match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
-            Ok(()) | Err(Errno::NOENT) => Ok(()),
+            Ok(()) => {
+                self.changed("");
+                Ok(())
+            }
+            Err(Errno::NOENT) => Ok(()),
             Err(errno) => Err(OutputError::io(&self.path.join(name), errno.into())),
         }
     }
@@ -334,21 +418,30 @@ impl Tree {
         let (target, _) = self.parent_of(relative, true)?.expect("created");
         crash_point();
         rustix::fs::linkat(&source, name, &target, name, AtFlags::empty())
-            .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))
+            .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))?;
+        self.changed(split(relative).0);
+        Ok(())
     }
 
     /// Renames `from_name` directly in `from` to `name` directly in this one.
     pub fn rename_child_from(&self, from: &Tree, from_name: &str, name: &str) -> Result<(), OutputError> {
         crash_point();
         rustix::fs::renameat(&from.fd, from_name, &self.fd, name)
-            .map_err(|errno| OutputError::io(&self.path.join(name), errno.into()))
+            .map_err(|errno| OutputError::io(&self.path.join(name), errno.into()))?;
+        from.changed("");
+        self.changed("");
+        Ok(())
     }
 
     /// Removes the file `name` directly in this one, if it is there.
     pub fn remove_child_file(&self, name: &str) -> Result<(), OutputError> {
         crash_point();
         match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
-            Ok(()) | Err(Errno::NOENT) => Ok(()),
+            Ok(()) => {
+                self.changed("");
+                Ok(())
+            }
+            Err(Errno::NOENT) => Ok(()),
             Err(errno) => Err(OutputError::io(&self.path.join(name), errno.into())),
         }
     }
@@ -381,4 +474,34 @@ fn not_a_file(kind: FileType) -> String {
         _ => "something other than a file",
     };
     format!("{what} stands where infragen keeps a generated file or directory\n  = help: move it away, then run again")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_few_directories_open_and_syncs_every_one_it_changed() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let mut tree = Tree::open(temp.path()).expect("open").expect("exists");
+        for i in 0..200 {
+            drop(tree.create_file(&format!("e{i:03}/modules/m/main.tf"), b"# x\n").expect("create"));
+            assert!(tree.dirs.len() <= MAX_OPEN_DIRS);
+        }
+        // Each file's directory, each directory made, and the top: all of them changed.
+        assert_eq!(tree.changed.borrow().len(), 1 + 200 * 3);
+        tree.sync_dirs().expect("sync");
+        assert!(tree.changed.borrow().is_empty());
+
+        // A removal changes the directory it leaves, and the ones it empties go with it.
+        assert!(tree.remove_file("e007/modules/m/main.tf").expect("remove"));
+        assert_eq!(tree.changed.borrow().iter().cloned().collect::<Vec<_>>(), [""]);
+        assert!(!temp.path().join("e007").exists());
+        tree.sync_dirs().expect("sync");
+        // A directory removed after it changed is not synced, nor an error.
+        drop(tree.create_file("e008/modules/m/other.tf", b"# y\n").expect("create"));
+        tree.remove_file("e008/modules/m/other.tf").expect("remove");
+        tree.sync_dirs().expect("sync");
+        assert_eq!(std::fs::read_to_string(temp.path().join("e008/modules/m/main.tf")).expect("read"), "# x\n");
+    }
 }
