@@ -50,7 +50,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             bootstrap_inputs: inputs_digest(&environment, BOOTSTRAP_ROOT, true, &run_inputs),
             root,
             inputs,
-            environment: (fresh == Freshness::Unknown).then_some(environment),
+            environment: (fresh == Freshness::Unknown).then(|| Box::new(environment)),
         })
     });
     let mut loaded = Vec::new();
@@ -112,8 +112,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         if source.environment.is_none()
             && record.freshness(&args.out, plan.manifest(), BOOTSTRAP_ROOT, &job.inputs) == Freshness::Unknown
         {
-            reloaded =
-                Loaded { environment: Some(workspace.load(&source.name, &overrides)?), ..source.without_model() };
+            reloaded = Loaded {
+                environment: Some(Box::new(workspace.load(&source.name, &overrides)?)),
+                ..source.without_model()
+            };
             job.source = &reloaded;
         }
         jobs.push(job);
@@ -241,7 +243,8 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // What was written is now known fresh: the next run need not render it.
     let mut recorded = Ok(());
     for (root, inputs) in planned.iter().zip(&inputs) {
-        if recorded.is_ok() {
+        // A fresh root's record stands as it is: its files were not touched.
+        if recorded.is_ok() && !plan.is_fresh(&root.name) {
             recorded = record.set(lock, &root.name, inputs, plan.hashes_of(&root.name), &root.resources);
         }
     }
@@ -293,7 +296,9 @@ struct Loaded {
     root: String,
     inputs: String,
     bootstrap_inputs: String,
-    environment: Option<Environment>,
+    /// Boxed: the model is large, and a `Loaded` of every environment is moved through the
+    /// workers' result lists; the box keeps those lists small when models are dropped.
+    environment: Option<Box<Environment>>,
 }
 
 impl Loaded {

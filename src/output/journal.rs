@@ -259,12 +259,7 @@ pub fn finish(out: &mut Tree, journal: Journal, listed: Option<&BTreeSet<String>
 }
 
 fn both(first: OutputError, second: OutputError) -> OutputError {
-    OutputError::Io {
-        path: String::new(),
-        source: std::io::Error::other(format!(
-            "{first}\n  and putting the old files back failed too: {second}\n  = help: fix the cause; the next infragen run finishes putting them back"
-        )),
-    }
+    OutputError::NotRolledBack { error: Box::new(first), back: Box::new(second) }
 }
 
 /// Writes `journal` into the staging directory, syncs it, and renames it over the journal

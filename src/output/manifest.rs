@@ -51,8 +51,31 @@ impl Manifest {
         Ok(Manifest { files })
     }
 
+    /// Whether `text` is exactly what [`Manifest::render`] gives, compared without
+    /// rendering: a manifest of a thousand environments is megabytes.
+    pub fn renders_as(&self, text: &str) -> bool {
+        let Some(mut rest) = text.strip_prefix(HEADER) else { return false };
+        for (file, hash) in &self.files {
+            let Some(after) = rest.strip_prefix(file.as_str()) else { return false };
+            rest = after;
+            if let Some(hash) = hash {
+                let Some(after) = rest.strip_prefix(' ').and_then(|r| r.strip_prefix(hash.as_str())) else {
+                    return false;
+                };
+                rest = after;
+            }
+            let Some(after) = rest.strip_prefix('\n') else { return false };
+            rest = after;
+        }
+        rest.is_empty()
+    }
+
     pub fn render(&self) -> String {
-        let mut text = HEADER.to_string();
+        // Sized once: the manifest of a thousand environments is megabytes, and growing it
+        // by doubling would hold up to twice that at the peak.
+        let size = self.files.iter().map(|(file, hash)| file.len() + hash.as_ref().map_or(0, |h| h.len() + 1) + 1);
+        let mut text = String::with_capacity(HEADER.len() + size.sum::<usize>());
+        text.push_str(HEADER);
         for (file, hash) in &self.files {
             text.push_str(file);
             if let Some(hash) = hash {
@@ -116,6 +139,20 @@ mod tests {
         assert_eq!(Manifest::parse(&text), Ok(manifest.clone()));
         assert_eq!(manifest.hash_of("dev/versions.tf"), Some("0123456789abcdef"));
         assert_eq!(manifest.hash_of("prod/main.tf"), None);
+
+        // What it renders is recognised without rendering; anything else is not.
+        assert!(manifest.renders_as(&text));
+        assert!(!Manifest::parse("# comment\ndev/main.tf\n").expect("parses").renders_as("# comment\ndev/main.tf\n"));
+        for other in [
+            text.replace("0123456789abcdef", "0123456789ABCDEF"),
+            text.replace("dev/versions.tf 0123456789abcdef\n", "dev/versions.tf\n"),
+            format!("{text}\n"),
+            text.trim_end().to_string(),
+            text.replace("prod/main.tf\n", ""),
+        ] {
+            assert_ne!(other, text);
+            assert!(!manifest.renders_as(&other), "{other}");
+        }
     }
 
     #[test]

@@ -70,6 +70,12 @@ pub enum OutputError {
     /// Writing failed part-way and every file was put back as it was.
     #[error("{error}\n  = note: nothing was changed: the files already moved into place were put back as they were")]
     RolledBack { error: Box<OutputError> },
+    /// Writing failed part-way and putting the old files back failed too: the journal
+    /// stays for the next run.
+    #[error(
+        "{error}\n  and putting the old files back failed too: {back}\n  = help: fix the cause; the next infragen run finishes putting them back"
+    )]
+    NotRolledBack { error: Box<OutputError>, back: Box<OutputError> },
 }
 
 impl OutputError {
@@ -130,6 +136,11 @@ pub struct Plan {
     pub rendered: BTreeMap<String, String>,
     /// The roots that were rendered.
     pub roots: Vec<String>,
+    /// The roots known to be on disk as rendering them would give ([`Plan::add_fresh`]):
+    /// their files are the manifest's, unchanged, and are not copied into this plan, so
+    /// that a run over a thousand unchanged environments holds one list of files, not
+    /// three.
+    fresh: BTreeSet<String>,
     /// The content hash of every file of the roots, for the manifest.
     hashes: BTreeMap<String, String>,
     /// The `.tf` files whose bytes no earlier run is known to have parsed: every file to
@@ -139,6 +150,8 @@ pub struct Plan {
     manifest: Manifest,
     /// Whether the directory already has a manifest (it is infragen's).
     manifest_exists: bool,
+    /// Whether the manifest on disk is exactly what infragen renders for its entries.
+    manifest_canonical: bool,
     /// The manifest on disk differs only in lacking the hashes this version writes: it is
     /// rewritten, but `--check` does not call the tree stale for it.
     manifest_only_gains_hashes: bool,
@@ -162,15 +175,16 @@ impl Plan {
     pub fn open(out: &Path) -> Result<Plan, OutputError> {
         let mut tree = Tree::open(out)?;
         let manifest_path = out.join(MANIFEST_FILE);
-        let (manifest, manifest_exists) = match read_if_exists(&mut tree, MANIFEST_FILE)? {
-            Some(text) => (
-                Manifest::parse(&text)
-                    .map_err(|message| OutputError::Refused { path: manifest_path.display().to_string(), message })?,
-                true,
-            ),
-            None => (Manifest::default(), false),
+        let (manifest, manifest_exists, manifest_canonical) = match read_if_exists(&mut tree, MANIFEST_FILE)? {
+            Some(text) => {
+                let manifest = Manifest::parse(&text)
+                    .map_err(|message| OutputError::Refused { path: manifest_path.display().to_string(), message })?;
+                let canonical = manifest.renders_as(&text);
+                (manifest, true, canonical)
+            }
+            None => (Manifest::default(), false, false),
         };
-        Ok(Plan { manifest, manifest_exists, ..Plan::default() })
+        Ok(Plan { manifest, manifest_exists, manifest_canonical, ..Plan::default() })
     }
 
     /// The manifest on disk when the plan was opened.
@@ -218,10 +232,18 @@ impl Plan {
     /// would give (the caller made sure: see `Freshness`): every file unchanged.
     pub fn add_fresh(&mut self, root: &str) {
         self.roots.push(root.to_string());
-        for (path, hash) in self.manifest.entries_of(root) {
-            self.files.insert(path.clone(), FileChange::Unchanged);
-            self.hashes.insert(path.clone(), hash.unwrap_or_default().to_string());
-        }
+        self.fresh.insert(root.to_string());
+    }
+
+    /// Whether a root was added with [`Plan::add_fresh`].
+    pub fn is_fresh(&self, root: &str) -> bool {
+        self.fresh.contains(root)
+    }
+
+    /// The files of a fresh root (none for any other).
+    fn fresh_files<'a>(&'a self, root: &'a str) -> impl Iterator<Item = (&'a String, Option<&'a str>)> + 'a {
+        let fresh = self.fresh.contains(root);
+        self.manifest.entries_of(root).filter(move |_| fresh)
     }
 
     /// Takes in the plan of a root made by [`Plan::of_root`].
@@ -237,6 +259,7 @@ impl Plan {
     /// Drops a root from the plan, to plan it again.
     pub fn remove_root(&mut self, root: &str) {
         self.roots.retain(|r| r != root);
+        self.fresh.remove(root);
         let paths: Vec<String> = in_root(&self.files, root).map(|(path, _)| path.clone()).collect();
         for path in paths {
             self.files.remove(&path);
@@ -272,9 +295,15 @@ impl Plan {
     /// Plans the manifest, once every root is in: it is planned like any generated file,
     /// so that --check notices when only it is stale.
     pub fn finish(&mut self, out: &Path) -> Result<(), OutputError> {
+        // Every root fresh: the manifest stays as it is, and when it is what infragen
+        // writes there is nothing to render or read again.
+        if self.manifest_canonical && self.roots.iter().all(|root| self.fresh.contains(root)) {
+            self.files.insert(MANIFEST_FILE.to_string(), FileChange::Unchanged);
+            return Ok(());
+        }
         let mut tree = Tree::open(out)?;
         let mut new_manifest = self.manifest.clone();
-        for root in &self.roots {
+        for root in self.roots.iter().filter(|root| !self.fresh.contains(*root)) {
             let files = in_root(&self.files, root)
                 .filter(|(_, change)| **change != FileChange::Removed)
                 .map(|(path, _)| (path.clone(), self.hashes.get(path).filter(|h| !h.is_empty()).cloned()))
@@ -300,7 +329,8 @@ impl Plan {
 
     /// The manifest this plan writes, as (root, path, hash) of the files of `root`.
     pub fn hashes_of<'a>(&'a self, root: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        in_root(&self.hashes, root).map(|(p, h)| (p.as_str(), h.as_str()))
+        let fresh = self.fresh_files(root).map(|(p, h)| (p.as_str(), h.unwrap_or_default()));
+        fresh.chain(in_root(&self.hashes, root).map(|(p, h)| (p.as_str(), h.as_str())))
     }
 
     /// True when the tree is current: nothing but, at most, hashes the manifest of an
@@ -318,17 +348,22 @@ impl Plan {
 
     /// How many generated files (the manifest aside) have a given change.
     pub fn count(&self, change: FileChange) -> usize {
-        self.files.iter().filter(|(path, c)| **c == change && path.as_str() != MANIFEST_FILE).count()
+        let fresh = match change {
+            FileChange::Unchanged => self.fresh.iter().map(|root| self.manifest.files_of(root).count()).sum(),
+            _ => 0,
+        };
+        fresh + self.files.iter().filter(|(path, c)| **c == change && path.as_str() != MANIFEST_FILE).count()
     }
 
     /// The files of one root with a given change.
     pub fn files_of<'a>(&'a self, root: &'a str, change: FileChange) -> impl Iterator<Item = &'a str> + 'a {
-        in_root(&self.files, root).filter(move |(_, c)| **c == change).map(|(path, _)| path.as_str())
+        let fresh = self.fresh_files(root).filter(move |_| change == FileChange::Unchanged).map(|(p, _)| p.as_str());
+        fresh.chain(in_root(&self.files, root).filter(move |(_, c)| **c == change).map(|(path, _)| path.as_str()))
     }
 
     /// Every file of one root in the plan.
     pub fn files_of_root<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        in_root(&self.files, root).map(|(path, _)| path.as_str())
+        self.fresh_files(root).map(|(p, _)| p.as_str()).chain(in_root(&self.files, root).map(|(path, _)| path.as_str()))
     }
 
     /// The `.tf` files of one root before writing (what is on disk) and after, each as
@@ -387,6 +422,12 @@ impl Plan {
     /// Writes the plan into the locked directory, all or nothing (see `journal.rs`).
     /// Refuses a directory infragen did not create unless `force` is set.
     pub fn write_locked(&self, lock: &mut OutputLock, force: bool) -> Result<(), OutputError> {
+        // Nothing to write is nothing to stage, sync or journal: an unchanged tree costs
+        // the reads that showed it unchanged (taking the lock already finished any
+        // interrupted run).
+        if self.is_up_to_date() {
+            return Ok(());
+        }
         let out = lock.tree();
         if !self.manifest_exists && !force && !is_empty_but_for_the_lock(out)? {
             return Err(OutputError::NotOurs { dir: out.path().display().to_string() });
