@@ -674,12 +674,27 @@ fn line_comment_len(rest: &str) -> usize {
 
 /// `Ident = (ID_Start | '_') (ID_Continue | '-')*`.
 fn ident_len(rest: &str) -> usize {
+    // Nearly every identifier is ASCII: bytes first, characters only past the ASCII run.
+    let bytes = rest.as_bytes();
+    if bytes.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') {
+        let ascii = bytes.iter().position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'));
+        match ascii {
+            None => return rest.len(),
+            Some(end) if bytes[end].is_ascii() => return end,
+            Some(end) => return end + ident_len_from(&rest[end..]),
+        }
+    }
     let mut chars = rest.char_indices();
     match chars.next() {
         Some((_, c)) if is_id_start(c) => {}
         _ => return 0,
     }
     chars.find(|&(_, c)| !is_id_continue(c)).map_or(rest.len(), |(i, _)| i)
+}
+
+/// How many bytes at the start of `rest` continue an identifier.
+fn ident_len_from(rest: &str) -> usize {
+    rest.char_indices().find(|&(_, c)| !is_id_continue(c)).map_or(rest.len(), |(i, _)| i)
 }
 
 /// `<<` or `<<-`, an identifier and a line ending: the token length and the marker.
@@ -1450,6 +1465,23 @@ mod tests {
     }
 
     // --- lexer details that matter for formatting ---
+
+    #[test]
+    fn identifiers_end_where_the_characters_that_continue_them_end() {
+        for (text, len) in [
+            ("abc", 3),
+            ("a-b_c9 x", 6),
+            ("_x.y", 2),
+            ("caf\u{e9}s = 1", 6),
+            ("\u{e9}t\u{e9}", 5),
+            ("ab\u{2014}c", 2),
+            ("9a", 0),
+            ("-a", 0),
+            ("", 0),
+        ] {
+            assert_eq!(ident_len(text), len, "{text:?}");
+        }
+    }
 
     #[test]
     fn lexes_identifiers_numbers_and_operators() {
