@@ -454,10 +454,100 @@ impl Plan {
     /// file to be replaced or removed into `old/`, and syncs them all; returns the steps
     /// that apply them, the manifest last. Nothing in the tree changes.
     fn stage(&self, out: &mut Tree, staging: &mut Tree) -> Result<Vec<Step>, OutputError> {
-        let mut new = staging.create_child(journal::NEW_DIR)?;
-        let mut old = staging.create_child(journal::OLD_DIR)?;
+        let new = staging.create_child(journal::NEW_DIR)?;
+        let old = staging.create_child(journal::OLD_DIR)?;
+        // Creating thousands of files is the kernel's work, and a core's: the roots are
+        // staged side by side, each worker with handles of its own on the same directories.
+        let mut roots: Vec<(&str, Vec<(&String, &FileChange)>)> = Vec::new();
+        for (path, change) in self.files.iter().filter(|(_, change)| **change != FileChange::Unchanged) {
+            let root = if path == MANIFEST_FILE { "" } else { root_of(path) };
+            match roots.last_mut() {
+                Some((last, files)) if *last == root => files.push((path, change)),
+                _ => roots.push((root, vec![(path, change)])),
+            }
+        }
+        // At most four: the kernel's file creation gains little past that, and every
+        // worker holds its own directories open.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(roots.len()).max(1);
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            handles.push((out.handle()?, new.handle()?, old.handle()?));
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let staged: Vec<(usize, Result<Vec<Step>, OutputError>)> = std::thread::scope(|scope| {
+            let running: Vec<_> = handles
+                .into_iter()
+                .map(|(mut out, mut new, mut old)| {
+                    let (roots, next) = (&roots, &next);
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((_, files)) = roots.get(i) else { break };
+                            let steps = self.stage_files(files, &mut out, &mut new, &mut old);
+                            let failed = steps.is_err();
+                            done.push((i, steps));
+                            if failed {
+                                break;
+                            }
+                        }
+                        // Elsewhere than on Linux each worker syncs the directories it made.
+                        #[cfg(not(target_os = "linux"))]
+                        if let Err(error) = new.sync_dirs().and_then(|()| old.sync_dirs()) {
+                            done.push((usize::MAX, Err(error)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        let mut staged = staged;
+        staged.sort_by_key(|(i, _)| *i);
         let (mut puts, mut removes) = (Vec::new(), Vec::new());
-        for (path, change) in &self.files {
+        for (_, steps) in staged {
+            for step in steps? {
+                match step {
+                    Step::Put(path) if path == MANIFEST_FILE => {}
+                    Step::Put(_) => puts.push(step),
+                    Step::Remove(_) => removes.push(step),
+                }
+            }
+        }
+        // Everything staged reaches the disk before the commit. On Linux one `syncfs` does
+        // it for the whole file system at once, files and names (a sync per file costs a
+        // journal commit each: most of the time of a fresh tree); elsewhere the files were
+        // synced as they were written, the workers' directories after them, and the
+        // staging directory now.
+        #[cfg(target_os = "linux")]
+        rustix::fs::syncfs(staging.fd()).map_err(|e| OutputError::io(staging.path(), e.into()))?;
+        #[cfg(not(target_os = "linux"))]
+        {
+            new.sync_dirs()?;
+            old.sync_dirs()?;
+            staging.sync_dirs()?;
+        }
+        let mut steps = puts;
+        steps.extend(removes);
+        if matches!(self.files.get(MANIFEST_FILE), Some(FileChange::Added | FileChange::Changed)) {
+            steps.push(Step::Put(MANIFEST_FILE.to_string()));
+        }
+        Ok(steps)
+    }
+
+    /// Stages the changed files of one root (see [`Plan::stage`]); their steps in order.
+    fn stage_files(
+        &self,
+        files: &[(&String, &FileChange)],
+        out: &mut Tree,
+        new: &mut Tree,
+        old: &mut Tree,
+    ) -> Result<Vec<Step>, OutputError> {
+        let mut steps = Vec::new();
+        for &(path, change) in files {
             let step = match change {
                 FileChange::Unchanged => continue,
                 FileChange::Added | FileChange::Changed => {
@@ -475,28 +565,7 @@ impl Plan {
             if matches!(change, FileChange::Changed | FileChange::Removed) {
                 old.link_from(out, path)?;
             }
-            match step {
-                Step::Put(_) if path == MANIFEST_FILE => {}
-                Step::Put(_) => puts.push(step),
-                Step::Remove(_) => removes.push(step),
-            }
-        }
-        // Everything staged reaches the disk before the commit. On Linux one `syncfs` does
-        // it for the whole file system at once, files and names (a sync per file costs a
-        // journal commit each: most of the time of a fresh tree); elsewhere the files were
-        // synced as they were written, and the directories are now.
-        #[cfg(target_os = "linux")]
-        rustix::fs::syncfs(staging.fd()).map_err(|e| OutputError::io(staging.path(), e.into()))?;
-        #[cfg(not(target_os = "linux"))]
-        {
-            new.sync_dirs()?;
-            old.sync_dirs()?;
-            staging.sync_dirs()?;
-        }
-        let mut steps = puts;
-        steps.extend(removes);
-        if matches!(self.files.get(MANIFEST_FILE), Some(FileChange::Added | FileChange::Changed)) {
-            steps.push(Step::Put(MANIFEST_FILE.to_string()));
+            steps.push(step);
         }
         Ok(steps)
     }

@@ -24,13 +24,13 @@ use super::{OutputError, crash_point};
 
 const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
 
-/// How many directories a tree keeps open. Paths come in sorted order, so a directory's
-/// files are handled together and a small cache opens each directory about once; an
-/// unbounded one would hold a descriptor per directory of every environment (fourteen
-/// each) and run out at the common limit of 1024 open files (256 on macOS) at about
-/// seventy environments. A write holds three trees (the output, and the new and old
-/// files of its staging directory).
-const MAX_OPEN_DIRS: usize = 32;
+/// How many directories a tree keeps open. Paths come in sorted order and are at most
+/// three directories deep (`dev/modules/rds/`), so a small cache opens each directory
+/// about once; an unbounded one held a descriptor per directory of every environment
+/// (fourteen each) and ran out at the common limit of 1024 open files (256 on macOS) at
+/// about seventy environments. A write holds three trees (the output, and the new and old
+/// files of its staging directory) per worker.
+const MAX_OPEN_DIRS: usize = 8;
 
 /// Up to how many changed directories are synced one by one; past that, on Linux, one
 /// `syncfs` flushes them all (a sync per directory costs a journal commit each).
@@ -69,6 +69,13 @@ impl Tree {
 
     fn new(path: PathBuf, fd: OwnedFd) -> Tree {
         Tree { path, fd, dirs: HashMap::new(), changed: RefCell::new(BTreeSet::new()) }
+    }
+
+    /// Another handle on the same directory (not reopened by path, so it is the very
+    /// directory this one is), with a cache of its own: for work on another thread.
+    pub fn handle(&self) -> Result<Tree, OutputError> {
+        let fd = self.fd.try_clone().map_err(|e| OutputError::io(&self.path, e))?;
+        Ok(Tree::new(self.path.clone(), fd))
     }
 
     /// Notes that the entries of the directory `relative` changed.
