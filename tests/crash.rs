@@ -140,17 +140,17 @@ fn a_first_run_killed_at_any_step_heals_and_a_plain_gen_then_works() {
     assert_eq!(gen_status(&test, PLAIN, None), 0);
     let full = snapshot(&out);
     let (mut none_seen, mut all_seen) = (0, 0);
-    let mut step = 1;
-    loop {
+    // Kills the first run at `step`; false when the run ended before it.
+    let mut killed_at = |step: u64, look: bool| -> bool {
         fs::remove_dir_all(&out).unwrap();
         let status = gen_status(&test, PLAIN, Some(step));
         if status == 0 {
-            break;
+            return false;
         }
         assert_eq!(status, 137, "step {step}");
-        if step % 2 == 0 {
-            // What a reader sees: nothing, or everything. (Every other time, the plain gen
-            // below heals the directory itself.)
+        if look {
+            // What a reader sees: nothing, or everything. (When not looked at, the plain
+            // gen below heals the directory itself.)
             let seen = healed(&out);
             if seen.is_empty() {
                 none_seen += 1;
@@ -164,7 +164,26 @@ fn a_first_run_killed_at_any_step_heals_and_a_plain_gen_then_works() {
         assert_eq!(gen_status(&test, PLAIN, None), 0, "after a kill at step {step}");
         let seen = snapshot(&out);
         assert!(seen == full, "gen after a kill at step {step}: {}", describe(&seen, &BTreeMap::new(), &full));
-        step += 41;
+        true
+    };
+    // Every 41st step until the run ends, then each of the ten before that: a new root
+    // moves into place in one rename, so all that follows the commit is a few steps.
+    let mut end = 1;
+    while killed_at(end, end % 2 == 0) {
+        end += 41;
+    }
+    // The first step the run does not reach lies after the last one it did: halve.
+    let mut reached = end.saturating_sub(41);
+    while reached + 1 < end {
+        let middle = (reached + end) / 2;
+        let probe = |step| {
+            fs::remove_dir_all(&out).unwrap();
+            gen_status(&test, PLAIN, Some(step)) != 0
+        };
+        if probe(middle) { reached = middle } else { end = middle }
+    }
+    for step in end.saturating_sub(10).max(1)..end {
+        assert!(killed_at(step, true), "the run reaches step {step}");
     }
     assert!(none_seen > 0 && all_seen > 0, "nothing {none_seen}, everything {all_seen}");
 }

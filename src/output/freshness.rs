@@ -145,15 +145,23 @@ impl FreshnessRecord {
         }
         // Written beside under a name no other run uses while this one holds the lock, and
         // renamed over the record; neither name is ever followed if it is a link.
-        let partial = format!("{FRESHNESS_FILE}.partial");
-        tree.remove_child_file(&partial)?;
-        drop(tree.create_file(&partial, text.as_bytes())?);
-        let renamed = tree.rename_child_from(tree, &partial, FRESHNESS_FILE);
+        tree.remove_child_file(PARTIAL_FILE)?;
+        drop(tree.create_file(PARTIAL_FILE, text.as_bytes())?);
+        let renamed = tree.rename_child_from(tree, PARTIAL_FILE, FRESHNESS_FILE);
         if renamed.is_err() {
-            let _ = tree.remove_child_file(&partial);
+            let _ = tree.remove_child_file(PARTIAL_FILE);
         }
         renamed
     }
+}
+
+/// Where the record is written before it is renamed over the old one.
+const PARTIAL_FILE: &str = ".infragen-cache.partial";
+
+/// Removes what a run killed while writing the record left (see
+/// [`FreshnessRecord::write`]); the lock's healing calls it.
+pub(super) fn remove_leftover(out: &Tree) -> Result<(), OutputError> {
+    out.remove_child_file(PARTIAL_FILE)
 }
 
 /// The digest of a root's inputs: this build and each part given (length-prefixed, so no

@@ -205,6 +205,7 @@ pub fn recover(out: &mut Tree) -> Result<(), OutputError> {
             remove_staging(out, &name)?;
         }
     }
+    super::freshness::remove_leftover(out)?;
     Ok(())
 }
 
@@ -280,9 +281,25 @@ fn forward(
     steps: &[Step],
     listed: Option<&BTreeSet<String>>,
 ) -> Result<(), OutputError> {
+    // A root the output directory does not have yet moves in whole: new/ holds only files
+    // to put, so its directory of the root is exactly the root's new files. Going back
+    // still removes them file by file (see `backward`).
+    let mut moved_whole = BTreeSet::new();
+    let mut tried = BTreeSet::new();
     for step in steps {
         match step {
             Step::Put(path) => {
+                let root = super::root_of(path);
+                if path != MANIFEST_FILE
+                    && tried.insert(root)
+                    && let Some(new) = new.as_deref_mut()
+                    && out.move_new_dir_from(new, root)?
+                {
+                    moved_whole.insert(root);
+                }
+                if moved_whole.contains(root) {
+                    continue;
+                }
                 if let Some(new) = new.as_deref_mut()
                     && new.exists(path)?
                 {

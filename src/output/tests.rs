@@ -20,6 +20,36 @@ fn write(out: &Path, roots: &[RenderedRoot]) -> Plan {
 }
 
 #[test]
+fn a_new_root_moves_in_whole_unless_something_has_its_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("generated");
+    write(&out, &[root("dev", &[("main.tf", "a\n")])]);
+    // prod is new: it moves in as one directory.
+    let roots = [root("dev", &[("main.tf", "a\n")]), root("prod", &[("main.tf", "p\n"), ("modules/x/main.tf", "x\n")])];
+    write(&out, &roots);
+    assert_eq!(fs::read_to_string(out.join("prod/main.tf")).unwrap(), "p\n");
+    assert_eq!(fs::read_to_string(out.join("prod/modules/x/main.tf")).unwrap(), "x\n");
+    // A directory of the user's where a new root goes: filled file by file, theirs kept.
+    fs::create_dir_all(out.join("stage")).expect("mkdir");
+    fs::write(out.join("stage/notes.md"), "mine\n").expect("write");
+    let mut roots = roots.to_vec();
+    roots.push(root("stage", &[("main.tf", "s\n")]));
+    write(&out, &roots);
+    assert_eq!(fs::read_to_string(out.join("stage/main.tf")).unwrap(), "s\n");
+    assert_eq!(fs::read_to_string(out.join("stage/notes.md")).unwrap(), "mine\n");
+    // A link where a new root goes is never followed nor replaced.
+    let elsewhere = dir.path().join("elsewhere");
+    fs::create_dir_all(&elsewhere).expect("mkdir");
+    std::os::unix::fs::symlink(&elsewhere, out.join("qa")).expect("symlink");
+    roots.push(root("qa", &[("main.tf", "q\n")]));
+    let plan = Plan::new(&out, &roots);
+    let refused = plan.and_then(|plan| plan.write(&out, false));
+    assert!(matches!(refused, Err(OutputError::Link { .. })), "{refused:?}");
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert!(Plan::new(&out, &roots[..3]).unwrap().is_up_to_date());
+}
+
+#[test]
 fn a_fresh_directory_is_written_and_then_up_to_date() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("generated");

@@ -440,6 +440,34 @@ impl Tree {
         Ok(())
     }
 
+    /// Moves the directory `name` directly in `from` to the same name directly in this
+    /// one when nothing (not even a link) has that name here: one rename for a whole new
+    /// root instead of one per file. `false` when something is in the way or the file
+    /// system cannot rename without replacing; the caller then moves file by file.
+    #[cfg(target_os = "linux")]
+    pub fn move_new_dir_from(&self, from: &Tree, name: &str) -> Result<bool, OutputError> {
+        // A real directory, not a link, is what moves.
+        if from.child(name)?.is_none() {
+            return Ok(false);
+        }
+        crash_point();
+        match rustix::fs::renameat_with(&from.fd, name, &self.fd, name, rustix::fs::RenameFlags::NOREPLACE) {
+            Ok(()) => {
+                from.changed("");
+                self.changed("");
+                Ok(true)
+            }
+            Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS) => Ok(false),
+            Err(errno) => Err(OutputError::io(&self.path.join(name), errno.into())),
+        }
+    }
+
+    /// Elsewhere a rename that never replaces is not portable: file by file.
+    #[cfg(not(target_os = "linux"))]
+    pub fn move_new_dir_from(&self, _from: &Tree, _name: &str) -> Result<bool, OutputError> {
+        Ok(false)
+    }
+
     /// Removes the file `name` directly in this one, if it is there.
     pub fn remove_child_file(&self, name: &str) -> Result<(), OutputError> {
         crash_point();
