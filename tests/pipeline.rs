@@ -394,3 +394,36 @@ fn the_github_oidc_provider_setting_is_validated_and_shared() {
         test.read("generated/bootstrap/github.tf").contains("resource \"aws_iam_openid_connect_provider\" \"github\"")
     );
 }
+
+/// `ci --check` and `gen --check` judge `.github` alike: a manifest of an earlier version,
+/// without content hashes, is current for both (writing adds the hashes), and a stale
+/// workflow is stale for both.
+#[test]
+fn ci_check_and_gen_check_agree_on_the_pipeline() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    test.run_args(&["ci"]).status(0);
+    let manifest = test.read(".github/.infragen-manifest");
+    let without_hashes: String =
+        manifest
+            .lines()
+            .map(|line| {
+                if line.starts_with('#') {
+                    format!("{line}\n")
+                } else {
+                    format!("{}\n", line.split(' ').next().unwrap())
+                }
+            })
+            .collect();
+    assert_ne!(without_hashes, manifest, "the manifest has hashes to lose");
+    test.write(".github/.infragen-manifest", &without_hashes);
+    test.run_args(&["ci", "--check"]).status(0).stdout_contains(".github is up to date");
+    test.run_args(&["gen", "--all", "--check"]).status(0).stdout_contains("is up to date");
+    test.run_args(&["ci"]).status(0);
+    assert_eq!(test.read(".github/.infragen-manifest"), manifest, "writing adds the hashes back");
+
+    let workflow = test.read(".github/workflows/infragen.yml");
+    test.write(".github/workflows/infragen.yml", &workflow.replace("timeout-minutes: 45", "timeout-minutes: 5"));
+    test.run_args(&["ci", "--check"]).status(1).stderr_contains("error: the pipeline in .github is stale");
+    test.run_args(&["gen", "--all", "--check"]).status(1).stderr_contains(".github is stale");
+}
