@@ -277,7 +277,7 @@ pub fn check_shared_claims(environments: &[SharedClaims]) -> Result<(), Error> {
     let mut pipelines = environments.iter().filter_map(|e| e.pipeline.as_ref().map(|member| (e, &member.ci)));
     if let Some((first_named, expected)) = pipelines.next() {
         for (environment, found) in pipelines {
-            if found != expected {
+            if (&found.repository, &found.branch) != (&expected.repository, &expected.branch) {
                 problems.push(
                     Diagnostic::error(format!(
                         "environments disagree on `ci`: {} has \"{}\" (branch {}), {} has \"{}\" (branch {})",
@@ -289,6 +289,34 @@ pub fn check_shared_claims(environments: &[SharedClaims]) -> Result<(), Error> {
                         found.branch
                     ))
                     .help("one repository's pipeline plans and applies every environment; use the same `ci.repository` and `ci.branch` in every file"),
+                );
+            } else if found.install != expected.install {
+                let describe = |install: &Option<crate::model::pipeline::InstallFrom>| match install {
+                    Some(from) => format!("{} at {}", from.git, from.rev),
+                    None => "the repository itself".to_string(),
+                };
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `ci.infragen_git` and `ci.infragen_rev`: {} installs infragen from {}, {} from {}",
+                        first_named.source_name,
+                        describe(&expected.install),
+                        environment.source_name,
+                        describe(&found.install)
+                    ))
+                    .help("the one pipeline installs one infragen; use the same values in every file"),
+                );
+            }
+            // One bootstrap holds the account's provider: it either creates it or reads it.
+            if found.oidc_provider != expected.oidc_provider {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments disagree on `ci.github_oidc_provider`: {} has \"{}\", {} has \"{}\"",
+                        first_named.source_name,
+                        expected.oidc_provider.name(),
+                        environment.source_name,
+                        found.oidc_provider.name()
+                    ))
+                    .help("generated/bootstrap either creates GitHub's OIDC provider (\"create\") or reads the one the account already has (\"existing\"), for every environment; use the same value in every file"),
                 );
             }
         }

@@ -368,3 +368,67 @@ fn optional_resources_holding_data_are_protected_in_production_too() {
     assert_eq!(unprotected.len(), 1, "{unprotected:?}");
     assert!(unprotected[0].ends_with("rds/main.tf: aws_db_instance.this"), "{unprotected:?}");
 }
+
+/// The grants (inline policies and attachments) of the backend's execution and task roles
+/// in an ECS module, by address.
+fn backend_role_grants(ecs: &hcl::Body) -> Vec<String> {
+    let mut grants = Vec::new();
+    for block in blocks(ecs, "resource", &[]) {
+        let [kind, name] = block.labels() else { continue };
+        if !matches!(kind.as_str(), "aws_iam_role_policy" | "aws_iam_role_policy_attachment") {
+            continue;
+        }
+        let role = attribute(block.body(), "role").expect("role").to_string();
+        if role.starts_with("aws_iam_role.execution.") || role.starts_with("aws_iam_role.task.") {
+            grants.push(format!("{}.{}", kind.as_str(), name.as_str()));
+        }
+    }
+    grants.sort();
+    grants
+}
+
+fn depends_on(block: &hcl::Block) -> Vec<String> {
+    let mut found: Vec<String> = match attribute(block.body(), "depends_on") {
+        Some(hcl::Expression::Array(items)) => items.iter().map(|i| i.to_string()).collect(),
+        Some(other) => panic!("depends_on is a list: {other}"),
+        None => Vec::new(),
+    };
+    found.sort();
+    found
+}
+
+/// ECS starts the service's tasks and deploy.sh's migration task with the execution role
+/// (image pull, logs, secrets) and runs them with the task role: both wait for every grant
+/// of those roles, which IAM applies apart from the roles themselves, and the service is
+/// destroyed before them (a policy removed first leaves it stuck draining).
+#[test]
+fn tasks_start_only_after_the_grants_of_their_roles() {
+    let check = |label: &str, ecs: &hcl::Body| {
+        let grants = backend_role_grants(ecs);
+        assert!(grants.contains(&"aws_iam_role_policy.execution".to_string()), "{label}: {grants:?}");
+        assert!(grants.contains(&"aws_iam_role_policy.task".to_string()), "{label}: {grants:?}");
+        for address in [["aws_ecs_service", "backend"], ["aws_ecs_task_definition", "migrate"]] {
+            let found = blocks(ecs, "resource", &address);
+            assert_eq!(found.len(), 1, "{label}: {address:?}");
+            assert_eq!(depends_on(found[0]), grants, "{label}: {address:?}");
+        }
+        // The database setup task has a role of its own, whose grant is not theirs.
+        assert!(!grants.iter().any(|g| g.contains("db_setup")), "{label}: {grants:?}");
+        grants
+    };
+    for root in ["dev", "prod"] {
+        check(root, &parse(root, "modules/ecs/main.tf"));
+    }
+    // With policies attached from the environment file, those are waited for too.
+    use infragen::config::Overrides;
+    let workspace = infragen::workspace::Workspace::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let overrides = Overrides {
+        set: vec!["service.task_policy_arns=[\"arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess\"]".into()],
+        ..Overrides::default()
+    };
+    let arch = workspace.load("dev", &overrides).expect("loads").architecture;
+    let root = infragen::render::Renderer::new().expect("templates").environment(&arch).expect("renders");
+    let ecs = hcl::parse(&root.files["dev/modules/ecs/main.tf"]).expect("parses");
+    let grants = check("dev with task_policy_arns", &ecs);
+    assert!(grants.contains(&"aws_iam_role_policy_attachment.task_extra".to_string()), "{grants:?}");
+}

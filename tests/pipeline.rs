@@ -285,3 +285,145 @@ fn gen_check_keeps_the_pipeline_current_without_writing_it() {
     test.run_args(&["ci"]).status(0);
     test.run_args(&["gen", "--all", "--check"]).status(0);
 }
+
+/// An account holds one OIDC provider per URL: with `ci.github_oidc_provider = "existing"`
+/// the bootstrap reads the account's instead of creating a second one, which AWS refuses
+/// (EntityAlreadyExists), and the roles trust the one it read.
+#[test]
+fn the_bootstrap_reads_the_accounts_github_oidc_provider_when_told_to() {
+    let mut test = Test::new();
+    for (name, text) in shipped_environments() {
+        test = test.file(
+            &format!("environments/{name}"),
+            &text.replace("[ci]\n", "[ci]\ngithub_oidc_provider = \"existing\"\n"),
+        );
+    }
+    test.run_args(&["gen", "--all"]).status(0);
+    let body = hcl::parse(&test.read("generated/bootstrap/github.tf")).expect("HCL");
+    let find = |kind: &str, labels: &[&str]| {
+        body.blocks()
+            .filter(|b| b.identifier() == kind && b.labels().iter().map(|l| l.as_str()).collect::<Vec<_>>() == labels)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(find("resource", &["aws_iam_openid_connect_provider", "github"]).is_empty(), "no second provider");
+    let data = find("data", &["aws_iam_openid_connect_provider", "github"]);
+    assert_eq!(data.len(), 1);
+    let url = data[0].body().attributes().find(|a| a.key() == "url").expect("looked up by URL");
+    assert_eq!(*url.expr(), hcl::Expression::String("https://token.actions.githubusercontent.com".into()));
+    let locals = find("locals", &[]);
+    let local = |key: &str| {
+        locals.iter().flat_map(|l| l.body().attributes()).find(|a| a.key() == key).map(|a| a.expr().to_string())
+    };
+    assert_eq!(local("github_oidc_provider_arn").as_deref(), Some("data.aws_iam_openid_connect_provider.github.arn"));
+    assert_eq!(
+        local("github_oidc_audiences").as_deref(),
+        Some("data.aws_iam_openid_connect_provider.github.client_id_list")
+    );
+    // A provider this root created before is forgotten, not destroyed.
+    let removed = find("removed", &[]);
+    assert_eq!(removed.len(), 1);
+    let from = removed[0].body().attributes().find(|a| a.key() == "from").expect("from");
+    assert_eq!(from.expr().to_string(), "aws_iam_openid_connect_provider.github");
+    let lifecycle = removed[0].body().blocks().find(|b| b.identifier() == "lifecycle").expect("lifecycle");
+    assert!(lifecycle.body().attributes().any(|a| a.key() == "destroy" && *a.expr() == hcl::Expression::Bool(false)));
+    // A plan says so when the provider lacks the audience the roles require.
+    let check = find("check", &["github_oidc_audience"]);
+    assert_eq!(check.len(), 1);
+    let assert = check[0].body().blocks().find(|b| b.identifier() == "assert").expect("assert");
+    let condition = assert.body().attributes().find(|a| a.key() == "condition").expect("condition");
+    assert_eq!(condition.expr().to_string(), "contains(local.github_oidc_audiences, \"sts.amazonaws.com\")");
+    for document in ["plan_trust", "apply_trust"] {
+        let trust = find("data", &["aws_iam_policy_document", document]);
+        let principals = trust[0]
+            .body()
+            .blocks()
+            .flat_map(|s| s.body().blocks())
+            .find(|b| b.identifier() == "principals")
+            .expect("principals");
+        let identifiers = principals.body().attributes().find(|a| a.key() == "identifiers").expect("identifiers");
+        assert_eq!(
+            identifiers.expr().to_string().split_whitespace().collect::<String>(),
+            "[local.github_oidc_provider_arn]"
+        );
+    }
+
+    // The default creates it, and the roles trust the one created.
+    let created = hcl::parse(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("generated/bootstrap/github.tf"))
+            .expect("generated/bootstrap/github.tf"),
+    )
+    .expect("HCL");
+    assert!(!created.blocks().any(|b| b.identifier() == "data"
+        && b.labels().first().is_some_and(|l| l.as_str() == "aws_iam_openid_connect_provider")));
+    assert!(!created.blocks().any(|b| b.identifier() == "check"));
+    let arn = created
+        .blocks()
+        .filter(|b| b.identifier() == "locals")
+        .flat_map(|l| l.body().attributes())
+        .find(|a| a.key() == "github_oidc_provider_arn")
+        .expect("the provider's ARN");
+    assert_eq!(arn.expr().to_string(), "aws_iam_openid_connect_provider.github.arn");
+}
+
+#[test]
+fn the_github_oidc_provider_setting_is_validated_and_shared() {
+    let dev = shipped_environments()["dev.toml"].clone();
+    let test = Test::with_shipped_environments()
+        .file("environments/dev.toml", &dev.replace("[ci]\n", "[ci]\ngithub_oidc_provider = \"exists\"\n"));
+    test.run_args(&["gen", "--all", "--check"])
+        .status(2)
+        .stderr_contains("error: `ci.github_oidc_provider` must be one of \"create\", \"existing\", found \"exists\"\n  --> environments/dev.toml:");
+    // The bootstrap is one for all environments: they must agree, and the error names both
+    // files and the field.
+    test.write("environments/dev.toml", &dev.replace("[ci]\n", "[ci]\ngithub_oidc_provider = \"existing\"\n"));
+    test.run_args(&["gen", "--all", "--check"]).status(2).stderr_contains(
+        "environments disagree on `ci.github_oidc_provider`: environments/dev.toml has \"existing\", environments/prod.toml has \"create\"",
+    );
+    // So must they on where the pipeline installs infragen from.
+    let rev = "0123456789abcdef0123456789abcdef01234567";
+    let pinned = format!("[ci]\ninfragen_git = \"https://github.com/acme/infragen\"\ninfragen_rev = \"{rev}\"\n");
+    test.write("environments/dev.toml", &dev.replace("[ci]\n", &pinned));
+    test.run_args(&["gen", "--all", "--check"]).status(2).stderr_contains(&format!(
+        "environments disagree on `ci.infragen_git` and `ci.infragen_rev`: environments/dev.toml installs infragen from https://github.com/acme/infragen at {rev}, environments/prod.toml from the repository itself"
+    ));
+    // Saying the default out loud changes nothing.
+    test.write("environments/dev.toml", &dev.replace("[ci]\n", "[ci]\ngithub_oidc_provider = \"create\"\n"));
+    test.run_args(&["gen", "--all"]).status(0);
+    assert!(
+        test.read("generated/bootstrap/github.tf").contains("resource \"aws_iam_openid_connect_provider\" \"github\"")
+    );
+}
+
+/// `ci --check` and `gen --check` judge `.github` alike: a manifest of an earlier version,
+/// without content hashes, is current for both (writing adds the hashes), and a stale
+/// workflow is stale for both.
+#[test]
+fn ci_check_and_gen_check_agree_on_the_pipeline() {
+    let test = Test::with_shipped_environments();
+    test.run_args(&["gen", "--all"]).status(0);
+    test.run_args(&["ci"]).status(0);
+    let manifest = test.read(".github/.infragen-manifest");
+    let without_hashes: String =
+        manifest
+            .lines()
+            .map(|line| {
+                if line.starts_with('#') {
+                    format!("{line}\n")
+                } else {
+                    format!("{}\n", line.split(' ').next().unwrap())
+                }
+            })
+            .collect();
+    assert_ne!(without_hashes, manifest, "the manifest has hashes to lose");
+    test.write(".github/.infragen-manifest", &without_hashes);
+    test.run_args(&["ci", "--check"]).status(0).stdout_contains(".github is up to date");
+    test.run_args(&["gen", "--all", "--check"]).status(0).stdout_contains("is up to date");
+    test.run_args(&["ci"]).status(0);
+    assert_eq!(test.read(".github/.infragen-manifest"), manifest, "writing adds the hashes back");
+
+    let workflow = test.read(".github/workflows/infragen.yml");
+    test.write(".github/workflows/infragen.yml", &workflow.replace("timeout-minutes: 45", "timeout-minutes: 5"));
+    test.run_args(&["ci", "--check"]).status(1).stderr_contains("error: the pipeline in .github is stale");
+    test.run_args(&["gen", "--all", "--check"]).status(1).stderr_contains(".github is stale");
+}

@@ -46,6 +46,18 @@ fn bootstrap() {
 }
 
 #[test]
+fn bootstrap_with_the_accounts_github_oidc_provider() {
+    // `ci.github_oidc_provider = "existing"`, in every environment as it must be.
+    let workspace = Workspace::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let overrides = Overrides { set: vec!["ci.github_oidc_provider=existing".into()], ..Overrides::default() };
+    let load = |name: &str| workspace.load(name, &overrides).expect("loads").architecture;
+    let (dev, prod) = (load("dev"), load("prod"));
+    let pipeline = infragen::model::pipeline::Pipeline::new(&[&dev, &prod]);
+    let root = Renderer::new().expect("templates").bootstrap(&prod, pipeline.as_ref()).expect("renders");
+    insta::assert_snapshot!("bootstrap_existing_oidc_provider", root.files["bootstrap/github.tf"].as_str());
+}
+
+#[test]
 fn rendering_is_deterministic() {
     let renderer = Renderer::new().expect("templates");
     let arch = shipped("prod");

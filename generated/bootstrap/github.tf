@@ -15,6 +15,8 @@ resource "aws_iam_openid_connect_provider" "github" {
 }
 
 locals {
+  github_oidc_provider_arn = aws_iam_openid_connect_provider.github.arn
+
   # The environments the pipeline plans and applies, with their state objects.
   pipeline_environments = {
     "dev" = {
@@ -39,7 +41,7 @@ data "aws_iam_policy_document" "plan_trust" {
 
     principals {
       type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.github.arn]
+      identifiers = [local.github_oidc_provider_arn]
     }
 
     condition {
@@ -66,7 +68,7 @@ data "aws_iam_policy_document" "apply_trust" {
 
     principals {
       type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.github.arn]
+      identifiers = [local.github_oidc_provider_arn]
     }
 
     condition {

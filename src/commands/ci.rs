@@ -3,13 +3,14 @@
 //! so that `--check` keeps it current.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::{load_all, write_line, write_text};
 use crate::cli::CiArgs;
 use crate::model::Architecture;
 use crate::model::pipeline::Pipeline;
 use crate::output::{FileChange, Plan};
-use crate::render::Renderer;
+use crate::render::{RenderedRoot, Renderer};
 use crate::workspace::{Workspace, check_shared_state};
 use crate::{Error, Exit};
 
@@ -25,11 +26,10 @@ pub fn run(args: &CiArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Ex
             args.environments.display()
         )));
     };
-    let root = Renderer::new()?.pipeline(&pipeline)?;
-    let plan = Plan::new(&args.output, std::slice::from_ref(&root))?;
+    let (root, plan) = plan_pipeline(&pipeline, &args.output)?;
     let out_dir = args.output.display().to_string();
     if args.check {
-        if plan.is_up_to_date() {
+        if plan.is_current() {
             write_line(out, &format!("{out_dir} is up to date ({} files checked)", plan.count(FileChange::Unchanged)))?;
             return Ok(Exit::Success);
         }
@@ -56,4 +56,13 @@ pub fn run(args: &CiArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Ex
         )?;
     }
     Ok(Exit::Success)
+}
+
+/// The workflow `pipeline` gives and its plan against `dir` (the repository's `.github`):
+/// what `infragen ci` writes, and what `ci --check` and `gen --check` both judge with
+/// [`Plan::is_current`], so that they agree on the same tree.
+pub(super) fn plan_pipeline(pipeline: &Pipeline, dir: &Path) -> Result<(RenderedRoot, Plan), Error> {
+    let root = Renderer::for_pipeline()?.pipeline(pipeline)?;
+    let plan = Plan::new(dir, std::slice::from_ref(&root))?;
+    Ok((root, plan))
 }

@@ -339,8 +339,7 @@ fn stale_pipeline(pipeline: Option<&Pipeline>, dir: &Path) -> Result<Option<Stri
     if !dir.join(MANIFEST_FILE).is_file() {
         return Ok(None);
     }
-    let root = Renderer::for_pipeline()?.pipeline(pipeline)?;
-    let plan = Plan::new(dir, std::slice::from_ref(&root))?;
+    let (_, plan) = super::ci::plan_pipeline(pipeline, dir)?;
     Ok((!plan.is_current()).then(|| plan.unified_diff(dir)))
 }
 

@@ -243,11 +243,44 @@ pub struct CiSettings {
     /// The commit of `infragen_git` to install, all 40 hex digits, so that every run
     /// generates with the same infragen.
     pub infragen_rev: Option<String>,
+    /// Whether `generated/bootstrap` creates GitHub's OIDC provider
+    /// (`https://token.actions.githubusercontent.com`) or uses the one the account already
+    /// has: an account holds one provider per URL, so creating a second fails. The same in
+    /// every environment file.
+    pub github_oidc_provider: GithubOidcProvider,
 }
 
 impl Default for CiSettings {
     fn default() -> Self {
-        CiSettings { repository: None, branch: "main".into(), infragen_git: None, infragen_rev: None }
+        CiSettings {
+            repository: None,
+            branch: "main".into(),
+            infragen_git: None,
+            infragen_rev: None,
+            github_oidc_provider: GithubOidcProvider::Create,
+        }
+    }
+}
+
+/// Who owns the account's GitHub OIDC provider.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GithubOidcProvider {
+    /// The bootstrap creates it (and a destroy of the bootstrap removes it).
+    #[default]
+    Create,
+    /// The account already has it (another project or tool created it): the bootstrap reads
+    /// it by URL, trusts it as it is and never changes or removes it. It must list the
+    /// audience `sts.amazonaws.com`.
+    Existing,
+}
+
+impl GithubOidcProvider {
+    pub fn name(self) -> &'static str {
+        match self {
+            GithubOidcProvider::Create => "create",
+            GithubOidcProvider::Existing => "existing",
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! from every environment.
 
 use super::{Architecture, Checks, path};
-use crate::config::{Settings, Stage};
+use crate::config::{GithubOidcProvider, Settings, Stage};
 
 /// The GitHub OIDC issuer; the provider's URL and the prefix of the trust conditions' keys.
 pub const GITHUB_OIDC_URL: &str = "https://token.actions.githubusercontent.com";
@@ -21,6 +21,8 @@ pub struct Ci {
     pub branch: String,
     /// Where the pipeline installs infragen from; `None`: the repository itself.
     pub install: Option<InstallFrom>,
+    /// Whether the bootstrap creates GitHub's OIDC provider or reads the account's.
+    pub oidc_provider: GithubOidcProvider,
 }
 
 /// A git repository and commit to `cargo install` infragen from.
@@ -92,7 +94,12 @@ pub fn check_ci(checks: &mut Checks<'_>, settings: &Settings) -> Option<Ci> {
             None
         }
     };
-    valid.then(|| Ci { repository: repository.clone(), branch: branch.clone(), install })
+    valid.then(|| Ci {
+        repository: repository.clone(),
+        branch: branch.clone(),
+        install,
+        oidc_provider: settings.ci.github_oidc_provider,
+    })
 }
 
 /// GitHub's rules: an owner of 1 to 39 letters, digits and single hyphens, not at either
@@ -150,6 +157,8 @@ pub struct Pipeline {
     pub repository: String,
     pub branch: String,
     pub install: Option<InstallFrom>,
+    /// `true`: the account already has GitHub's OIDC provider and the bootstrap reads it.
+    pub existing_oidc_provider: bool,
     pub account_id: String,
     /// Environments in the order they are applied: development stages first, then
     /// production, each group by name.
@@ -219,6 +228,7 @@ impl Pipeline {
             repository: first.ci.repository.clone(),
             branch: first.ci.branch.clone(),
             install: first.ci.install.clone(),
+            existing_oidc_provider: first.ci.oidc_provider == GithubOidcProvider::Existing,
             account_id,
             environments,
         })

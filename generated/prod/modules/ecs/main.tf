@@ -473,6 +473,14 @@ resource "aws_ecs_task_definition" "migrate" {
       options   = merge(local.backend_log_options, { awslogs-stream-prefix = "migrate" })
     }
   })])
+
+  # deploy.sh registers this definition with a targeted apply and runs it at once: the
+  # target brings the roles' current grants along (a secret added since the last apply
+  # is readable when the task starts).
+  depends_on = [
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy.task,
+  ]
 }
 
 ################################################################################
@@ -577,6 +585,17 @@ resource "aws_ecs_service" "backend" {
   lifecycle {
     ignore_changes = [desired_count]
   }
+
+  # The roles' grants are separate resources the service does not reference: without
+  # this, an apply that adds a secret updates the task definition and the service
+  # alongside the execution role's policy, and the new tasks start without the grant
+  # (ResourceInitializationError) or run without the task role's. On destroy the order
+  # reverses: the service and its draining tasks go before the grants (a policy destroyed
+  # first leaves the service stuck in DRAINING).
+  depends_on = [
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy.task,
+  ]
 }
 
 ################################################################################
