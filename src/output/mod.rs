@@ -474,7 +474,7 @@ impl Plan {
             handles.push((out.handle()?, new.handle()?, old.handle()?));
         }
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let staged: Vec<(usize, Result<Vec<Step>, OutputError>)> = std::thread::scope(|scope| {
+        let mut staged: Vec<(usize, Result<Vec<Step>, OutputError>)> = std::thread::scope(|scope| {
             let running: Vec<_> = handles
                 .into_iter()
                 .map(|(mut out, mut new, mut old)| {
@@ -505,7 +505,6 @@ impl Plan {
                 .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
                 .collect()
         });
-        let mut staged = staged;
         staged.sort_by_key(|(i, _)| *i);
         let (mut puts, mut removes) = (Vec::new(), Vec::new());
         for (_, steps) in staged {
