@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod diagram;
 pub mod model;
 pub mod output;
+mod parallel;
 pub mod render;
 pub mod workspace;
 

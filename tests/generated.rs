@@ -1,7 +1,11 @@
 //! Facts about the committed generated/ tree that the issues name outright, checked on
 //! the parsed Terraform rather than on text.
 
+mod common;
+
 use std::path::Path;
+
+use common::blocks;
 
 fn module_argument(root: &str, module: &str, argument: &str) -> hcl::Expression {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("generated").join(root).join("main.tf");
@@ -46,19 +50,6 @@ fn parse(root: &str, file: &str) -> hcl::Body {
 
 fn attribute(body: &hcl::Body, key: &str) -> Option<hcl::Expression> {
     body.attributes().find(|a| a.key() == key).map(|a| a.expr().clone())
-}
-
-/// Blocks with this identifier and, when given, these labels, anywhere below `body`.
-fn blocks<'b>(body: &'b hcl::Body, identifier: &str, labels: &[&str]) -> Vec<&'b hcl::Block> {
-    let mut found = Vec::new();
-    for block in body.blocks() {
-        let block_labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
-        if block.identifier() == identifier && (labels.is_empty() || block_labels == labels) {
-            found.push(block);
-        }
-        found.extend(blocks(block.body(), identifier, labels));
-    }
-    found
 }
 
 #[test]

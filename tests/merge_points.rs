@@ -2,9 +2,12 @@
 //! environment variables by reference (`service.secrets`) and extra tags per module
 //! (`tags.modules`). Checked on the parsed Terraform of a rendered root.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::blocks;
 use infragen::config::Overrides;
 
 /// The files of `environment` rendered with `--set` flags.
@@ -18,19 +21,6 @@ fn render(environment: &str, set: &[&str]) -> Result<BTreeMap<String, String>, S
 
 fn parse(files: &BTreeMap<String, String>, path: &str) -> hcl::Body {
     hcl::parse(&files[path]).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// Blocks with this identifier and these labels, anywhere below `body`.
-fn blocks<'b>(body: &'b hcl::Body, identifier: &str, labels: &[&str]) -> Vec<&'b hcl::Block> {
-    let mut found = Vec::new();
-    for block in body.blocks() {
-        let block_labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
-        if block.identifier() == identifier && (labels.is_empty() || block_labels == labels) {
-            found.push(block);
-        }
-        found.extend(blocks(block.body(), identifier, labels));
-    }
-    found
 }
 
 fn attribute(body: &hcl::Body, key: &str) -> Option<String> {

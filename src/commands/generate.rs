@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{write_line, write_text};
 use crate::cli::{GenArgs, OutputFormat, Selection};
@@ -36,7 +35,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // inputs and files are as infragen last wrote them is not rendered again, and its
     // model is dropped at once, so that memory does not grow with the number of fresh
     // environments. Both cores share the work.
-    let loads = parallel_map(&names, 8, |_, name| -> Result<Loaded, Error> {
+    let loads = crate::parallel::map(&names, 8, |_, name| -> Result<Loaded, Error> {
         let environment = workspace.load(name, &overrides)?;
         let root = environment.architecture.environment.clone();
         let inputs = inputs_digest(&environment, &root, false, &run_inputs);
@@ -126,7 +125,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let renderer = if jobs.iter().any(|job| job.source.environment.is_some()) { Some(Renderer::new()?) } else { None };
     // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
     let renders = jobs.iter().filter(|job| job.source.environment.is_some()).count();
-    let results = parallel_map(&jobs, if renders >= 2 { 2 } else { 8 }, |_, job| -> Result<Planned, Error> {
+    let results = crate::parallel::map(&jobs, if renders >= 2 { 2 } else { 8 }, |_, job| -> Result<Planned, Error> {
         match (&renderer, &job.source.environment) {
             (Some(renderer), Some(environment)) => {
                 job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)
@@ -439,34 +438,6 @@ impl Job<'_> {
             stale,
         })
     }
-}
-
-/// `f` over every item, on as many threads as there are cores, results in order.
-/// Fewer than `at_least` items are not worth starting threads for.
-fn parallel_map<T: Sync, R: Send>(items: &[T], at_least: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
-    if threads <= 1 || items.len() < at_least {
-        return items.iter().enumerate().map(|(i, item)| f(i, item)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, f(i, item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// In production, nothing that holds data is replaced or destroyed unless the user named

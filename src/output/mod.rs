@@ -468,46 +468,15 @@ impl Plan {
         }
         // At most four: the kernel's file creation gains little past that, and every
         // worker holds its own directories open.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(roots.len()).max(1);
         let mut handles = Vec::new();
-        for _ in 0..workers {
+        for _ in 0..crate::parallel::cores(4).min(roots.len()).max(1) {
             handles.push((out.handle()?, new.handle()?, old.handle()?));
         }
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut staged: Vec<(usize, Result<Vec<Step>, OutputError>)> = std::thread::scope(|scope| {
-            let running: Vec<_> = handles
-                .into_iter()
-                .map(|(mut out, mut new, mut old)| {
-                    let (roots, next) = (&roots, &next);
-                    scope.spawn(move || {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((_, files)) = roots.get(i) else { break };
-                            let steps = self.stage_files(files, &mut out, &mut new, &mut old);
-                            let failed = steps.is_err();
-                            done.push((i, steps));
-                            if failed {
-                                break;
-                            }
-                        }
-                        // Elsewhere than on Linux each worker syncs the directories it made.
-                        #[cfg(not(target_os = "linux"))]
-                        if let Err(error) = new.sync_dirs().and_then(|()| old.sync_dirs()) {
-                            done.push((usize::MAX, Err(error)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            running
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+        let staged = crate::parallel::map_with(&roots, handles, |(out, new, old), _, (_, files)| {
+            self.stage_files(files, out, new, old)
         });
-        staged.sort_by_key(|(i, _)| *i);
         let (mut puts, mut removes) = (Vec::new(), Vec::new());
-        for (_, steps) in staged {
+        for steps in staged {
             for step in steps? {
                 match step {
                     Step::Put(path) if path == MANIFEST_FILE => {}
@@ -519,7 +488,7 @@ impl Plan {
         // Everything staged reaches the disk before the commit. On Linux one `syncfs` does
         // it for the whole file system at once, files and names (a sync per file costs a
         // journal commit each: most of the time of a fresh tree); elsewhere the files were
-        // synced as they were written, the workers' directories after them, and the
+        // synced as they were written, each root's directories after them, and the
         // staging directory now.
         #[cfg(target_os = "linux")]
         rustix::fs::syncfs(staging.fd()).map_err(|e| OutputError::io(staging.path(), e.into()))?;
@@ -565,6 +534,11 @@ impl Plan {
                 old.link_from(out, path)?;
             }
             steps.push(step);
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            new.sync_dirs()?;
+            old.sync_dirs()?;
         }
         Ok(steps)
     }

@@ -247,13 +247,24 @@ impl Tree {
         Ok(file)
     }
 
-    /// Moves `relative` from `from` to the same place in this tree, creating the
-    /// directories above it. A link at the target's place is replaced, never followed.
-    pub fn rename_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
+    /// The directories holding `relative` in `from` (it must exist) and in this tree
+    /// (created), and the file's name in both: for moving or linking it across.
+    fn both_parents<'a>(
+        &mut self,
+        from: &mut Tree,
+        relative: &'a str,
+    ) -> Result<(OwnedFd, OwnedFd, &'a str), OutputError> {
         let (source, name) = from
             .parent_of(relative, false)?
             .ok_or_else(|| OutputError::io(&from.shown(relative), io::ErrorKind::NotFound.into()))?;
         let (target, _) = self.parent_of(relative, true)?.expect("created");
+        Ok((source, target, name))
+    }
+
+    /// Moves `relative` from `from` to the same place in this tree, creating the
+    /// directories above it. A link at the target's place is replaced, never followed.
+    pub fn rename_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
+        let (source, target, name) = self.both_parents(from, relative)?;
         crash_point();
         rustix::fs::renameat(&source, name, &target, name)
             .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))?;
@@ -419,10 +430,7 @@ impl Tree {
     /// Links the file `relative` of `from` to the same place in this tree (a backup that
     /// shares the file's content), creating the directories above it.
     pub fn link_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
-        let (source, name) = from
-            .parent_of(relative, false)?
-            .ok_or_else(|| OutputError::io(&from.shown(relative), io::ErrorKind::NotFound.into()))?;
-        let (target, _) = self.parent_of(relative, true)?.expect("created");
+        let (source, target, name) = self.both_parents(from, relative)?;
         crash_point();
         rustix::fs::linkat(&source, name, &target, name, AtFlags::empty())
             .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))?;

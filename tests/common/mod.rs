@@ -212,3 +212,27 @@ pub fn variants() -> Vec<(String, String, infragen::config::Overrides)> {
     assert!(variants.len() > 10, "the variants of .ci/verify-variants were not found");
     variants
 }
+
+/// A manifest as versions before content hashes wrote it: one path a line.
+pub fn without_hashes(manifest: &str) -> String {
+    manifest
+        .lines()
+        .map(|line| match line.split_once(' ') {
+            Some((path, _)) if !line.starts_with('#') => format!("{path}\n"),
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// Blocks with this identifier and, when given, these labels, anywhere below `body`.
+pub fn blocks<'b>(body: &'b hcl::Body, identifier: &str, labels: &[&str]) -> Vec<&'b hcl::Block> {
+    let mut found = Vec::new();
+    for block in body.blocks() {
+        let block_labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+        if block.identifier() == identifier && (labels.is_empty() || block_labels == labels) {
+            found.push(block);
+        }
+        found.extend(blocks(block.body(), identifier, labels));
+    }
+    found
+}
