@@ -488,16 +488,12 @@ impl Plan {
         // Everything staged reaches the disk before the commit. On Linux one `syncfs` does
         // it for the whole file system at once, files and names (a sync per file costs a
         // journal commit each: most of the time of a fresh tree); elsewhere the files were
-        // synced as they were written, each root's directories after them, and the
-        // staging directory now.
+        // synced as they were written and each root's directories after them (new/ and
+        // old/ themselves included); the staging directory is synced now.
         #[cfg(target_os = "linux")]
         rustix::fs::syncfs(staging.fd()).map_err(|e| OutputError::io(staging.path(), e.into()))?;
         #[cfg(not(target_os = "linux"))]
-        {
-            new.sync_dirs()?;
-            old.sync_dirs()?;
-            staging.sync_dirs()?;
-        }
+        staging.sync_dirs()?;
         let mut steps = puts;
         steps.extend(removes);
         if matches!(self.files.get(MANIFEST_FILE), Some(FileChange::Added | FileChange::Changed)) {

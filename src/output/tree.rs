@@ -320,7 +320,7 @@ impl Tree {
     /// Flushes every directory of this tree whose entries changed (files created, renamed
     /// or removed, directories made or removed) since the last call: those changes survive
     /// a power loss once this returns.
-    pub fn sync_dirs(&self) -> Result<(), OutputError> {
+    pub fn sync_dirs(&mut self) -> Result<(), OutputError> {
         let changed = std::mem::take(&mut *self.changed.borrow_mut());
         // One `syncfs` for many: a tree lies on one file system (its staging directory's
         // renames into it would fail otherwise).
@@ -329,34 +329,14 @@ impl Tree {
             return rustix::fs::syncfs(&self.fd).map_err(|e| OutputError::io(&self.path, e.into()));
         }
         for relative in &changed {
-            let fd = if relative.is_empty() { Some(self.fd.try_clone()) } else { self.open_uncached(relative) };
+            let shown = self.shown(relative);
             // A directory removed since it changed is gone with its entries; its parent,
             // which changed when it went, is synced instead.
-            let Some(fd) = fd else { continue };
-            let fd = fd.map_err(|e| OutputError::io(&self.shown(relative), e))?;
-            rustix::fs::fsync(&fd).map_err(|e| OutputError::io(&self.shown(relative), e.into()))?;
+            if let Some(fd) = self.dir(relative, false)? {
+                rustix::fs::fsync(fd).map_err(|e| OutputError::io(&shown, e.into()))?;
+            }
         }
         Ok(())
-    }
-
-    /// The directory `relative` opened afresh, component by component without following a
-    /// link, or `None` when it no longer exists.
-    fn open_uncached(&self, relative: &str) -> Option<io::Result<OwnedFd>> {
-        if let Some(fd) = self.dirs.get(relative) {
-            return Some(fd.try_clone());
-        }
-        let mut fd = match self.fd.try_clone() {
-            Ok(fd) => fd,
-            Err(error) => return Some(Err(error)),
-        };
-        for name in relative.split('/') {
-            fd = match rustix::fs::openat(&fd, name, DIR_FLAGS, Mode::empty()) {
-                Ok(next) => next,
-                Err(Errno::NOENT) => return None,
-                Err(errno) => return Some(Err(errno.into())),
-            };
-        }
-        Some(Ok(fd))
     }
 
     /// The entries directly in this directory, with their kind (a link is a link).
