@@ -52,13 +52,14 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             environment: (fresh == Freshness::Unknown).then(|| Box::new(environment)),
         })
     });
-    let mut loaded = Vec::new();
+    let mut loaded = Vec::with_capacity(loads.len());
     let mut problems = Vec::new();
     for load in loads {
         match load {
-            Ok(environment) => {
-                for warning in &environment.warnings {
-                    write_line(err, warning)?;
+            Ok(mut environment) => {
+                // Said once, here, and not held through the run.
+                for warning in std::mem::take(&mut environment.warnings) {
+                    write_line(err, &warning)?;
                 }
                 loaded.push(environment);
             }
@@ -130,7 +131,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             (Some(renderer), Some(environment)) => {
                 job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)
             }
-            _ => job.fresh(&args.out, plan.manifest(), &record),
+            _ => job.fresh(&args.out, plan.manifest()),
         }
     });
     let mut planned = Vec::new();
@@ -242,9 +243,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // What was written is now known fresh: the next run need not render it.
     let mut recorded = Ok(());
     for (root, inputs) in planned.iter().zip(&inputs) {
-        // A fresh root's record stands as it is: its files were not touched.
-        if recorded.is_ok() && !plan.is_fresh(&root.name) {
-            recorded = record.set(lock, &root.name, inputs, plan.hashes_of(&root.name), &root.resources);
+        // A fresh root's record stands as it is (its files were not touched); every other
+        // root was rendered and counted.
+        if let (Ok(()), Some(resources)) = (&recorded, &root.resources) {
+            recorded = record.set(lock, &root.name, inputs, plan.hashes_of(&root.name), resources);
         }
     }
     if let Err(error) = recorded.and_then(|()| record.write(lock)) {
@@ -255,7 +257,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     }
     if args.format == OutputFormat::Table {
         for root in &planned {
-            write_summary(out, &out_dir, root, &plan)?;
+            write_summary(out, &out_dir, root, &plan, &record)?;
             for finding in &root.guard.findings {
                 write_line(out, &format!("  {finding}"))?;
             }
@@ -374,7 +376,8 @@ struct Planned {
     part: Option<Plan>,
     guard: Guard,
     review: Review,
-    resources: BTreeMap<String, usize>,
+    /// Resources per module; `None` for a fresh root, whose counts the record holds.
+    resources: Option<BTreeMap<String, usize>>,
     stale: Vec<StaleReference>,
 }
 
@@ -414,7 +417,7 @@ impl Job<'_> {
             production: self.production,
             guard: Guard::of(&part, &root.name),
             review: Review::of(&part, &root.name),
-            resources,
+            resources: Some(resources),
             stale: stale_references(out, &part, &root.name)?,
             part: None,
         };
@@ -423,8 +426,8 @@ impl Job<'_> {
     }
 
     /// A fresh root: every file as the manifest lists it, nothing to review or guard.
-    fn fresh(&self, out: &Path, manifest: &Manifest, record: &FreshnessRecord) -> Result<Planned, Error> {
-        let ours: BTreeSet<&str> = manifest.files_of(&self.root).map(String::as_str).collect();
+    fn fresh(&self, out: &Path, manifest: &Manifest) -> Result<Planned, Error> {
+        let ours: BTreeSet<&str> = manifest.files_of(&self.root).collect();
         let stale = stale_references_of(out, &self.root, &ours, || {
             read_generated(out, ours.iter().copied().filter(|path| path.ends_with(".tf")))
         })?;
@@ -434,7 +437,7 @@ impl Job<'_> {
             part: None,
             guard: Guard::default(),
             review: Review::default(),
-            resources: record.resources(&self.root),
+            resources: None,
             stale,
         })
     }
@@ -538,7 +541,13 @@ fn report(format: OutputFormat, planned: &[Planned]) -> Result<String, Error> {
     }
 }
 
-fn write_summary(out: &mut dyn Write, out_dir: &str, root: &Planned, plan: &Plan) -> Result<(), Error> {
+fn write_summary(
+    out: &mut dyn Write,
+    out_dir: &str,
+    root: &Planned,
+    plan: &Plan,
+    record: &FreshnessRecord,
+) -> Result<(), Error> {
     let count = |change| plan.files_of(&root.name, change).count();
     write_line(
         out,
@@ -550,7 +559,15 @@ fn write_summary(out: &mut dyn Write, out_dir: &str, root: &Planned, plan: &Plan
             count(FileChange::Removed),
         ),
     )?;
-    for (module, resources) in &root.resources {
+    let recorded;
+    let resources = match &root.resources {
+        Some(resources) => resources,
+        None => {
+            recorded = record.resources(&root.name);
+            &recorded
+        }
+    };
+    for (module, resources) in resources {
         write_line(out, &format!("  {module:<12} {resources:>3} resources"))?;
     }
     write_text(out, &root.review.to_string())?;

@@ -40,8 +40,10 @@ const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("INFRAGEN_SOURC
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FreshnessRecord {
     /// Per root: the digest of its inputs, the digest of its files, and its resources per
-    /// module (what `gen` prints for it).
-    roots: BTreeMap<String, (String, String, BTreeMap<String, usize>)>,
+    /// module (what `gen` prints for it) as the record writes them, `module=count,...` or
+    /// `-`: a thousand roots' maps of counts would be held through every run for the few
+    /// lines printed at its end.
+    roots: BTreeMap<String, (String, String, String)>,
 }
 
 /// Whether a root on disk is known to be what rendering it would give.
@@ -67,13 +69,10 @@ impl FreshnessRecord {
         for line in text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
             let fields: Vec<&str> = line.split(' ').collect();
             let [root, inputs, outputs, counts] = fields.as_slice() else { return FreshnessRecord::default() };
-            let mut resources = BTreeMap::new();
-            for count in counts.split(',').filter(|c| *c != "-") {
-                let Some((module, n)) = count.split_once('=') else { return FreshnessRecord::default() };
-                let Ok(n) = n.parse() else { return FreshnessRecord::default() };
-                resources.insert(module.to_string(), n);
+            if parse_counts(counts).is_none() {
+                return FreshnessRecord::default();
             }
-            roots.insert(root.to_string(), (inputs.to_string(), outputs.to_string(), resources));
+            roots.insert(root.to_string(), (inputs.to_string(), outputs.to_string(), counts.to_string()));
         }
         FreshnessRecord { roots }
     }
@@ -91,13 +90,15 @@ impl FreshnessRecord {
     ) -> Result<(), OutputError> {
         self.roots.remove(root);
         let Some(digest) = files_digest(lock.tree(), files)? else { return Ok(()) };
-        self.roots.insert(root.to_string(), (inputs.to_string(), digest, resources.clone()));
+        let counts: Vec<String> = resources.iter().map(|(module, n)| format!("{module}={n}")).collect();
+        let counts = if counts.is_empty() { "-".to_string() } else { counts.join(",") };
+        self.roots.insert(root.to_string(), (inputs.to_string(), digest, counts));
         Ok(())
     }
 
     /// The resources per module recorded for a root.
     pub fn resources(&self, root: &str) -> BTreeMap<String, usize> {
-        self.roots.get(root).map(|(_, _, resources)| resources.clone()).unwrap_or_default()
+        self.roots.get(root).and_then(|(_, _, counts)| parse_counts(counts)).unwrap_or_default()
     }
 
     /// Whether `root` in `out` is fresh for inputs of digest `inputs`: the record says so,
@@ -112,7 +113,7 @@ impl FreshnessRecord {
         let mut entries = Vec::new();
         for (path, hash) in manifest.entries_of(root) {
             let Some(hash) = hash else { return Freshness::Unknown };
-            entries.push((path.as_str(), hash));
+            entries.push((path, hash));
         }
         let Ok(Some(mut tree)) = Tree::open(out) else { return Freshness::Unknown };
         match files_digest(&mut tree, entries.iter().copied()) {
@@ -138,10 +139,8 @@ impl FreshnessRecord {
             return Ok(());
         }
         let mut text = HEADER.to_string();
-        for (root, (inputs, files, resources)) in &self.roots {
-            let resources: Vec<String> = resources.iter().map(|(module, n)| format!("{module}={n}")).collect();
-            let resources = if resources.is_empty() { "-".to_string() } else { resources.join(",") };
-            text.push_str(&format!("{root} {inputs} {files} {resources}\n"));
+        for (root, (inputs, files, counts)) in &self.roots {
+            text.push_str(&format!("{root} {inputs} {files} {counts}\n"));
         }
         // Written beside under a name no other run uses while this one holds the lock, and
         // renamed over the record; neither name is ever followed if it is a link.
@@ -153,6 +152,17 @@ impl FreshnessRecord {
         }
         renamed
     }
+}
+
+/// The resources per module of a record's `module=count,...` (`-` for none); `None` when
+/// it is not one.
+fn parse_counts(counts: &str) -> Option<BTreeMap<String, usize>> {
+    let mut resources = BTreeMap::new();
+    for count in counts.split(',').filter(|c| *c != "-") {
+        let (module, n) = count.split_once('=')?;
+        resources.insert(module.to_string(), n.parse().ok()?);
+    }
+    Some(resources)
 }
 
 /// Where the record is written before it is renamed over the old one.

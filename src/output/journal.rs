@@ -191,13 +191,12 @@ pub fn recover(out: &mut Tree) -> Result<(), OutputError> {
             return Err(refuse(format!("it names {}, which is not a staging directory of infragen", journal.staging)));
         }
         let manifest = match out.read(MANIFEST_FILE)? {
-            Some(text) => Manifest::parse(&text).map_err(|message| OutputError::Refused {
-                path: out.shown(MANIFEST_FILE).display().to_string(),
-                message,
+            Some(text) => Manifest::read(text).map(|(manifest, _)| manifest).map_err(|message| {
+                OutputError::Refused { path: out.shown(MANIFEST_FILE).display().to_string(), message }
             })?,
             None => Manifest::default(),
         };
-        let listed: BTreeSet<String> = manifest.files().cloned().collect();
+        let listed: BTreeSet<String> = manifest.files().map(str::to_string).collect();
         finish(out, journal, Some(&listed))?;
     }
     for (name, kind) in out.entries()? {

@@ -177,9 +177,8 @@ impl Plan {
         let manifest_path = out.join(MANIFEST_FILE);
         let (manifest, manifest_exists, manifest_canonical) = match read_if_exists(&mut tree, MANIFEST_FILE)? {
             Some(text) => {
-                let manifest = Manifest::parse(&text)
+                let (manifest, canonical) = Manifest::read(text)
                     .map_err(|message| OutputError::Refused { path: manifest_path.display().to_string(), message })?;
-                let canonical = manifest.renders_as(&text);
                 (manifest, true, canonical)
             }
             None => (Manifest::default(), false, false),
@@ -221,8 +220,8 @@ impl Plan {
             if !root.files.contains_key(path)
                 && let Some(current) = read_if_exists(&mut tree, path)?
             {
-                plan.current.insert(path.clone(), current);
-                plan.files.insert(path.clone(), FileChange::Removed);
+                plan.current.insert(path.to_string(), current);
+                plan.files.insert(path.to_string(), FileChange::Removed);
             }
         }
         Ok(plan)
@@ -235,13 +234,8 @@ impl Plan {
         self.fresh.insert(root.to_string());
     }
 
-    /// Whether a root was added with [`Plan::add_fresh`].
-    pub fn is_fresh(&self, root: &str) -> bool {
-        self.fresh.contains(root)
-    }
-
     /// The files of a fresh root (none for any other).
-    fn fresh_files<'a>(&'a self, root: &'a str) -> impl Iterator<Item = (&'a String, Option<&'a str>)> + 'a {
+    fn fresh_files<'a>(&'a self, root: &'a str) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
         let fresh = self.fresh.contains(root);
         self.manifest.entries_of(root).filter(move |_| fresh)
     }
@@ -329,7 +323,7 @@ impl Plan {
 
     /// The manifest this plan writes, as (root, path, hash) of the files of `root`.
     pub fn hashes_of<'a>(&'a self, root: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        let fresh = self.fresh_files(root).map(|(p, h)| (p.as_str(), h.unwrap_or_default()));
+        let fresh = self.fresh_files(root).map(|(p, h)| (p, h.unwrap_or_default()));
         fresh.chain(in_root(&self.hashes, root).map(|(p, h)| (p.as_str(), h.as_str())))
     }
 
@@ -357,13 +351,13 @@ impl Plan {
 
     /// The files of one root with a given change.
     pub fn files_of<'a>(&'a self, root: &'a str, change: FileChange) -> impl Iterator<Item = &'a str> + 'a {
-        let fresh = self.fresh_files(root).filter(move |_| change == FileChange::Unchanged).map(|(p, _)| p.as_str());
+        let fresh = self.fresh_files(root).filter(move |_| change == FileChange::Unchanged).map(|(p, _)| p);
         fresh.chain(in_root(&self.files, root).filter(move |(_, c)| **c == change).map(|(path, _)| path.as_str()))
     }
 
     /// Every file of one root in the plan.
     pub fn files_of_root<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fresh_files(root).map(|(p, _)| p.as_str()).chain(in_root(&self.files, root).map(|(path, _)| path.as_str()))
+        self.fresh_files(root).map(|(p, _)| p).chain(in_root(&self.files, root).map(|(path, _)| path.as_str()))
     }
 
     /// The `.tf` files of one root before writing (what is on disk) and after, each as
