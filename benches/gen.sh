@@ -20,6 +20,14 @@
 # rows fail on a >2x miss of wall time unless the CPU time (user + system) is within 2x:
 # on a busy machine a process waits for a core, which says nothing about infragen.
 #
+# No timed run writes where something was just deleted, and nothing is deleted until the
+# end: every copy and every fresh `gen` goes into a new directory. On ext4 without a
+# journal (this machine's disk) a new inode skips every inode freed in the last 30
+# seconds, and reading past them cost more than the copy itself (`recently_deleted` in
+# the kernel's profile): deleting the last run's tree before each run made each run pay
+# for what the runs before it deleted, the later rows more than the earlier. The full
+# table therefore needs a few GB of free space in TMPDIR until it ends.
+#
 #   benches/gen.sh            full table: 1, 10, 100, 160 and 1000 environments, 5 runs each
 #                             (3 for the thousand, whose durable copy alone takes minutes)
 #   benches/gen.sh --quick    CI: 10 and 40 environments, 3 runs each
@@ -63,13 +71,13 @@ if ! $keep; then
   trap 'rm -rf "$work"' EXIT
 fi
 
-# One measurement: "<seconds> <peak KiB> <user s> <system s>" of a command, with `prepare`
-# run (untimed) first.
+# One measurement: "<seconds> <peak KiB> <user s> <system s>" of a command. `@new@` in an
+# argument is a directory path not used before.
 measure_once() {
-  local prepare="$1"
-  shift
-  eval "$prepare"
-  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+  local new args=()
+  new=$(mktemp -u "$work/new.XXXXXXXX")
+  for arg in "$@"; do args+=("${arg//@new@/$new}"); done
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || {
     echo "bench: failed: $*" >&2
     cat "$work/stderr" >&2
     exit 1
@@ -81,14 +89,12 @@ measure_once() {
 # user + system, what a loaded machine does not inflate). /usr/bin/time reports
 # hundredths of a second; a fast command is timed by repeating it in a loop.
 measure() {
-  local prepare="$1"
-  shift
   local times=() rss=() cpu=()
   local n_runs=$runs
   # The thousand's rows take tens of seconds a run.
   if [[ -n "${big_set:-}" && $n_runs -gt 3 ]]; then n_runs=3; fi
   for _ in $(seq "$n_runs"); do
-    read -r t m u s < <(measure_once "$prepare" "$@")
+    read -r t m u s < <(measure_once "$@")
     times+=("$t")
     rss+=("$m")
     cpu+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
@@ -108,9 +114,8 @@ repeat_cmd() {
   printf 'for i in $(seq %s); do %s >/dev/null || exit 1; done' "$reps" "$(printf '%q ' "$@")"
 }
 measure_fast() {
-  local reps=20 prepare="$1"
-  shift
-  read -r t m c < <(measure "$prepare" bash -c "$(repeat_cmd "$reps" "$@")")
+  local reps=20
+  read -r t m c < <(measure bash -c "$(repeat_cmd "$reps" "$@")")
   echo "$(awk -v t="$t" -v r="$reps" 'BEGIN {printf "%.1f", t/r}') $m $(awk -v c="$c" -v r="$reps" 'BEGIN {printf "%.1f", c/r}')"
 }
 
@@ -146,12 +151,12 @@ cp environments/dev.toml environments/prod.toml "$shipped/environments/"
 cd "$shipped"
 "$bin" gen --all --out out >/dev/null 2>&1
 echo "dev + prod ($runs runs each)" >&2
-read -r ms mib cpu < <(measure_fast ":" "$bin" gen --all --out out)
+read -r ms mib cpu < <(measure_fast "$bin" gen --all --out out)
 row "\`gen --all\`, dev + prod, tree unchanged" "$ms" "$cpu" 6 "$mib" 12 ""
-read -r ms mib cpu < <(measure_fast ":" "$bin" gen --all --check --out out)
+read -r ms mib cpu < <(measure_fast "$bin" gen --all --check --out out)
 row "\`gen --all --check\`, dev + prod" "$ms" "$cpu" 5 "$mib" 12 ""
-read -r sync_ms _ _ < <(measure "rm -rf copy" sh -c 'cp -r out copy && find copy -type f -exec sync {} +')
-read -r ms mib cpu < <(measure "rm -rf fresh" "$bin" gen --all --out fresh)
+read -r sync_ms _ _ < <(measure sh -c 'cp -r out @new@ && find @new@ -type f -exec sync {} +')
+read -r ms mib cpu < <(measure "$bin" gen --all --out @new@)
 fail_target=$(awk -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < 30) t = 30; printf "%.0f", t}')
 row "\`gen --all\`, dev + prod, into an empty directory" "$ms" "$cpu" 30 "$mib" 12 " (durable copy: $sync_ms ms)" "$fail_target"
 
@@ -173,20 +178,19 @@ for n in $sizes; do
   set_runs=$runs
   [[ -n "$big_set" && $set_runs -gt 3 ]] && set_runs=3
   echo "$n environments ($files files, $size MB; $set_runs runs each)" >&2
-  read -r read_ms _ _ < <(measure ":" sh -c 'find out -type f -exec cat {} + >/dev/null')
-  read -r cp_ms _ _ < <(measure "rm -rf copy" cp -r out copy)
-  read -r sync_ms _ _ < <(measure "rm -rf copy" sh -c 'cp -r out copy && find copy -type f -exec sync {} +')
+  read -r read_ms _ _ < <(measure sh -c 'find out -type f -exec cat {} + >/dev/null')
+  read -r cp_ms _ _ < <(measure cp -r out @new@)
+  read -r sync_ms _ _ < <(measure sh -c 'cp -r out @new@ && find @new@ -type f -exec sync {} +')
   # Relative targets, floored at 10 ms (GNU time's resolution).
   read_target=$(awk -v r="$read_ms" 'BEGIN {t = 3 * r; if (t < 10) t = 10; printf "%.0f", t}')
   cp_target=$(awk -v r="$cp_ms" 'BEGIN {t = 2 * r; if (t < 10) t = 10; printf "%.0f", t}')
-  read -r ms mib cpu < <(measure ":" "$bin" gen --all --out out)
+  read -r ms mib cpu < <(measure "$bin" gen --all --out out)
   row "$n environments, tree unchanged" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree: $read_ms ms)"
-  read -r ms mib cpu < <(measure ":" "$bin" gen --all --check --out out)
+  read -r ms mib cpu < <(measure "$bin" gen --all --check --out out)
   row "$n environments, \`--check\`" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree)"
-  read -r ms mib cpu < <(measure "rm -rf fresh" "$bin" gen --all --out fresh)
+  read -r ms mib cpu < <(measure "$bin" gen --all --out @new@)
   fail_target=$(awk -v c="$cp_target" -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < c) t = c; printf "%.0f", t}')
   row "$n environments, empty directory" "$ms" "$cpu" "$cp_target" "$mib" "" " (2x \`cp -r\`: $cp_ms ms; durable copy: $sync_ms ms)" "$fail_target"
-  rm -rf fresh copy
 done
 
 echo
