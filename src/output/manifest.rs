@@ -53,8 +53,7 @@ impl Manifest {
         lines.reverse();
         lines.sort_by(|a, b| a.0.cmp(b.0));
         lines.dedup_by(|later, first| later.0 == first.0);
-        Manifest::from_sorted(lines.into_iter())
-            .ok_or_else(|| "it is larger than 4 GiB; infragen never writes such a manifest".to_string())
+        Manifest::from_sorted(lines.into_iter()).ok_or_else(too_large)
     }
 
     /// Reads the manifest on disk, and says whether `text` is exactly what
@@ -151,16 +150,15 @@ impl Manifest {
 
     /// Replaces the files of one root, keeping the other roots' entries. Every path of
     /// `files` is one of `root`'s, and every path and hash one that [`Manifest::parse`]
-    /// accepts.
-    pub fn replace_root(&mut self, root: &str, files: BTreeMap<String, Option<String>>) {
+    /// accepts. Fails, changing nothing, when the manifest would outgrow its index (4 GiB).
+    pub fn replace_root(&mut self, root: &str, files: BTreeMap<String, Option<String>>) -> Result<(), String> {
         debug_assert!(files.keys().all(|path| path.starts_with(&format!("{root}/"))), "{files:?}");
         let range = self.root_range(root);
         let before = self.entries[..range.start].iter().map(|e| self.entry(e));
         let replaced = files.iter().map(|(path, hash)| (path.as_str(), hash.as_deref()));
         let after = self.entries[range.end..].iter().map(|e| self.entry(e));
-        let replaced = Manifest::from_sorted(before.chain(replaced).chain(after))
-            .expect("a manifest of generated files stays far below 4 GiB");
-        *self = replaced;
+        *self = Manifest::from_sorted(before.chain(replaced).chain(after)).ok_or_else(too_large)?;
+        Ok(())
     }
 
     /// Whether `self` lists the same files as `older`, with the same hashes where `older`
@@ -172,6 +170,10 @@ impl Manifest {
                 path == old_path && (old_hash.is_none() || old_hash == hash)
             })
     }
+}
+
+fn too_large() -> String {
+    "it would be larger than 4 GiB, more than infragen ever lists".to_string()
 }
 
 /// One entry's line, trimmed: `path` or `path hash`, the path one infragen may own.
@@ -232,7 +234,9 @@ mod tests {
     #[test]
     fn round_trips_and_replaces_one_root() {
         let mut manifest = Manifest::parse("# comment\ndev/main.tf\nprod/main.tf\n").expect("parses");
-        manifest.replace_root("dev", [("dev/versions.tf".to_string(), Some("0123456789abcdef".to_string()))].into());
+        manifest
+            .replace_root("dev", [("dev/versions.tf".to_string(), Some("0123456789abcdef".to_string()))].into())
+            .expect("replaced");
         let text = manifest.render();
         assert!(text.ends_with("dev/versions.tf 0123456789abcdef\nprod/main.tf\n"), "{text}");
         assert_eq!(Manifest::parse(&text), Ok(manifest.clone()));
@@ -287,10 +291,11 @@ mod tests {
         );
 
         let mut replaced = manifest.clone();
-        replaced.replace_root("dev", BTreeMap::from([("dev/b.tf".to_string(), None)]));
+        replaced.replace_root("dev", BTreeMap::from([("dev/b.tf".to_string(), None)])).expect("replaced");
         assert_eq!(replaced.files().collect::<Vec<_>>(), ["dev-2/main.tf", "dev/b.tf", "prod/main.tf"]);
         replaced
-            .replace_root("new", BTreeMap::from([("new/main.tf".to_string(), Some("0123456789abcdef".to_string()))]));
+            .replace_root("new", BTreeMap::from([("new/main.tf".to_string(), Some("0123456789abcdef".to_string()))]))
+            .expect("replaced");
         assert_eq!(Manifest::parse(&replaced.render()), Ok(replaced.clone()));
         assert_eq!(replaced.hash_of("new/main.tf"), Some("0123456789abcdef"));
     }

@@ -302,7 +302,9 @@ impl Plan {
                 .filter(|(_, change)| **change != FileChange::Removed)
                 .map(|(path, _)| (path.clone(), self.hashes.get(path).filter(|h| !h.is_empty()).cloned()))
                 .collect();
-            new_manifest.replace_root(root, files);
+            new_manifest
+                .replace_root(root, files)
+                .map_err(|message| OutputError::Invalid { path: MANIFEST_FILE.to_string(), message })?;
         }
         let manifest_text = new_manifest.render();
         let on_disk = read_if_exists(&mut tree, MANIFEST_FILE)?;
