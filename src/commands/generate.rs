@@ -413,7 +413,7 @@ impl Job<'_> {
             name: root.name.clone(),
             production: self.production,
             guard: Guard::of(&part, &root.name),
-            review: Review::of(&part, &root.name),
+            review: Review::of(&part, &root),
             resources,
             stale: stale_references(out, &part, &root.name)?,
             part: None,

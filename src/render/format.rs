@@ -51,11 +51,16 @@ impl FormatError {
 /// Formats HCL source exactly as `terraform fmt` (hclwrite.Format) would.
 pub fn format_hcl(source: &str) -> Result<String, FormatError> {
     let mut tokens = lex_config(source)?;
-    let lines = lines_for_format(&tokens);
-    format_indent(&mut tokens, &lines);
-    format_spaces(&mut tokens, &lines);
-    format_cells(&mut tokens, &lines);
+    format_tokens(&mut tokens);
     Ok(write_tokens(&tokens))
+}
+
+/// Sets the spaces before every token as `hclwrite.Format` does; nothing else changes.
+fn format_tokens(tokens: &mut [Token<'_>]) {
+    let lines = lines_for_format(tokens);
+    format_indent(tokens, &lines);
+    format_spaces(tokens, &lines);
+    format_cells(tokens, &lines);
 }
 
 /// Our own hygiene for template output, applied before `format_hcl`: collapses runs of
@@ -131,16 +136,55 @@ pub fn tidy_blank_lines(source: &str) -> Result<String, FormatError> {
     Ok(out)
 }
 
-/// `format_hcl(tidy_blank_lines(source))`: what the renderer calls on every generated .tf file.
-pub fn canonicalize(source: &str) -> Result<String, FormatError> {
-    format_hcl(&tidy_blank_lines(source)?)
+/// A generated `.tf` file in its final form ([`canonicalize`]), with its top-level blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical {
+    pub text: String,
+    /// `top_level_blocks(&text)`, read off the tokens that were formatted into `text`:
+    /// formatting changes only the spaces before tokens, never a token, so lexing `text`
+    /// again would give the same tokens and the same blocks (a test pins it). Listing and
+    /// counting resources reads these instead of lexing every file again and again.
+    pub blocks: Vec<TopLevelBlock>,
 }
 
-/// The blocks at the top level of an HCL file, as (type, labels as written), from the
-/// lexer alone: what counting and listing resources needs, several times faster than
-/// parsing the file. A file that does not lex has none.
-pub fn top_level_blocks(source: &str) -> Vec<(&str, Vec<&str>)> {
-    let Ok(tokens) = lex_config(source) else { return Vec::new() };
+/// `format_hcl(tidy_blank_lines(source))`, with the top-level blocks of the result: what
+/// the renderer calls on every generated .tf file.
+pub fn canonicalize(source: &str) -> Result<Canonical, FormatError> {
+    let tidy = tidy_blank_lines(source)?;
+    let mut tokens = lex_config(&tidy)?;
+    let blocks = blocks_of(&tokens);
+    format_tokens(&mut tokens);
+    Ok(Canonical { text: write_tokens(&tokens), blocks })
+}
+
+/// A block at the top level of an HCL file, as its header is written: its type and its
+/// labels (a quoted label as written between the quotes, escapes and all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopLevelBlock {
+    pub kind: String,
+    pub labels: Vec<String>,
+}
+
+impl TopLevelBlock {
+    /// `(type, name)` when the block is a `resource`.
+    pub fn as_resource(&self) -> Option<(&str, &str)> {
+        match (self.kind.as_str(), self.labels.as_slice()) {
+            ("resource", [kind, name]) => Some((kind, name)),
+            _ => None,
+        }
+    }
+}
+
+/// The blocks at the top level of an HCL file, from the lexer alone: what counting and
+/// listing resources needs, several times faster than parsing the file. A file that does
+/// not lex has none. Generated files come with theirs ([`Canonical::blocks`]); this is
+/// for files read from disk.
+pub fn top_level_blocks(source: &str) -> Vec<TopLevelBlock> {
+    lex_config(source).map(|tokens| blocks_of(&tokens)).unwrap_or_default()
+}
+
+/// The top-level blocks in a file's tokens (see [`top_level_blocks`]).
+fn blocks_of(tokens: &[Token<'_>]) -> Vec<TopLevelBlock> {
     let mut blocks = Vec::new();
     let mut depth = 0usize;
     let mut line_start = true;
@@ -172,7 +216,10 @@ pub fn top_level_blocks(source: &str) -> Vec<(&str, Vec<&str>)> {
                 }
             }
             if tokens.get(j).is_some_and(|t| t.ty == TokenType::OBrace) {
-                blocks.push((tok.text, labels));
+                blocks.push(TopLevelBlock {
+                    kind: tok.text.to_string(),
+                    labels: labels.into_iter().map(str::to_string).collect(),
+                });
             }
         }
         match tok.ty {
@@ -1430,7 +1477,7 @@ mod tests {
             "\n\nresource \"a\" \"b\" {\n\n  x=1\n  long_name=\"v\"\n\n\n\n  tags = {\n\n    A=\"1\"\n\n  }\n\n}\n\n";
         let want =
             "resource \"a\" \"b\" {\n  x         = 1\n  long_name = \"v\"\n\n  tags = {\n    A = \"1\"\n  }\n}\n";
-        assert_eq!(canonicalize(src).unwrap(), want);
+        assert_eq!(canonicalize(src).unwrap().text, want);
     }
 
     // --- errors ---
@@ -1647,10 +1694,16 @@ mod tests {
         // Any result is fine; panicking is not.
         let formatted = format_hcl(src);
         let _ = tidy_blank_lines(src);
-        let _ = canonicalize(src);
         if let Ok(out) = formatted {
-            // What formats once must format again (same tokens).
-            assert!(format_hcl(&out).is_ok(), "reformatting failed for {src:?}");
+            // What formats once must format again, and to the same tokens: formatting
+            // changes only the spaces between them.
+            let tokens =
+                |text| lex_config(text).map(|t| t.iter().map(|t| (t.ty, t.text.to_string())).collect::<Vec<_>>());
+            assert_eq!(tokens(&out), tokens(src), "formatting changed the tokens of {src:?}");
+        }
+        if let Ok(canonical) = canonicalize(src) {
+            // What `Canonical::blocks` stands on.
+            assert_eq!(canonical.blocks, top_level_blocks(&canonical.text), "{src:?}");
         }
     }
 

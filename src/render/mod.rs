@@ -51,29 +51,82 @@ pub enum RenderError {
 pub struct RenderedRoot {
     /// The root's directory name: the environment's name, or `bootstrap`.
     pub name: String,
+    /// Public to read: only the renderer adds files (`RenderedRoot::insert`), keeping
+    /// `blocks` in step; a root made otherwise comes from [`RenderedRoot::new`].
     pub files: BTreeMap<String, String>,
+    /// The top-level blocks of every `.tf` file of `files`, by path: taken from the lex
+    /// that formatted the file ([`format::Canonical`]), so that listing and counting
+    /// resources, and the review, never lex a rendered file again. A function of `files`,
+    /// so it changes nothing in what equality and clones mean.
+    blocks: BTreeMap<String, Vec<format::TopLevelBlock>>,
+}
+
+/// A resource block of a rendered root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceBlock<'a> {
+    /// The file that declares it, e.g. `dev/modules/rds/main.tf`.
+    pub path: &'a str,
+    /// The module whose directory holds the file (`None` for the root's own files).
+    pub module: Option<&'a str>,
+    pub kind: &'a str,
+    pub name: &'a str,
+}
+
+impl ResourceBlock<'_> {
+    /// The address as Terraform names it: `module.rds.aws_db_instance.this`.
+    pub fn address(&self) -> String {
+        match self.module {
+            Some(module) => format!("module.{module}.{}.{}", self.kind, self.name),
+            None => format!("{}.{}", self.kind, self.name),
+        }
+    }
 }
 
 impl RenderedRoot {
+    /// A root of files in their final form, not made by the renderer (tests, tools): every
+    /// `.tf` file is lexed here for its blocks.
+    pub fn new(name: impl Into<String>, files: BTreeMap<String, String>) -> RenderedRoot {
+        let blocks = files
+            .iter()
+            .filter(|(path, _)| path.ends_with(".tf"))
+            .map(|(path, text)| (path.clone(), format::top_level_blocks(text)))
+            .collect();
+        RenderedRoot { name: name.into(), files, blocks }
+    }
+
+    /// Adds (or replaces) a file in its final form.
+    fn insert(&mut self, path: String, file: Finished) {
+        match file.blocks {
+            Some(blocks) => self.blocks.insert(path.clone(), blocks),
+            None => self.blocks.remove(&path),
+        };
+        self.files.insert(path, file.text);
+    }
+
+    /// The top-level blocks of the `.tf` file at `path` (`None` for any other file).
+    pub fn blocks(&self, path: &str) -> Option<&[format::TopLevelBlock]> {
+        self.blocks.get(path).map(Vec::as_slice)
+    }
+
+    /// Every resource block of the `.tf` files, in the order of their paths and, within a
+    /// file, as written.
+    pub fn resources(&self) -> impl Iterator<Item = ResourceBlock<'_>> {
+        let prefix = format!("{}/modules/", self.name);
+        self.blocks.iter().flat_map(move |(path, blocks)| {
+            let module = path.strip_prefix(&prefix).and_then(|rest| rest.split('/').next());
+            blocks.iter().filter_map(format::TopLevelBlock::as_resource).map(move |(kind, name)| ResourceBlock {
+                path,
+                module,
+                kind,
+                name,
+            })
+        })
+    }
+
     /// Every resource address of the root, as Terraform names it
     /// (`module.rds.aws_db_instance.this`), sorted.
     pub fn addresses(&self) -> Vec<String> {
-        let mut addresses = Vec::new();
-        for (path, text) in &self.files {
-            if !path.ends_with(".tf") {
-                continue;
-            }
-            let inside_root = path.strip_prefix(&format!("{}/", self.name)).unwrap_or(path);
-            let prefix = match inside_root.strip_prefix("modules/").and_then(|rest| rest.split('/').next()) {
-                Some(module) => format!("module.{module}."),
-                None => String::new(),
-            };
-            for (kind, labels) in format::top_level_blocks(text) {
-                if let ("resource", [kind, name]) = (kind, labels.as_slice()) {
-                    addresses.push(format!("{prefix}{kind}.{name}"));
-                }
-            }
-        }
+        let mut addresses: Vec<String> = self.resources().map(|resource| resource.address()).collect();
         addresses.sort();
         addresses
     }
@@ -90,19 +143,8 @@ impl RenderedRoot {
     /// root declares itself.
     pub fn resource_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
-        for (path, text) in &self.files {
-            if !path.ends_with(".tf") {
-                continue;
-            }
-            let inside_root = path.strip_prefix(&format!("{}/", self.name)).unwrap_or(path);
-            let module = match inside_root.strip_prefix("modules/").and_then(|rest| rest.split('/').next()) {
-                Some(module) => module.to_string(),
-                None => "(root)".to_string(),
-            };
-            let resources = format::top_level_blocks(text).iter().filter(|(kind, _)| *kind == "resource").count();
-            if resources > 0 {
-                *counts.entry(module).or_insert(0) += resources;
-            }
+        for resource in self.resources() {
+            *counts.entry(resource.module.unwrap_or("(root)").to_string()).or_insert(0) += 1;
         }
         counts
     }
@@ -180,32 +222,26 @@ impl Renderer {
         let root = &arch.environment;
         // Converted into the engine's values once: every one of some sixty templates reads it.
         let base = Value::from(Serde(&context));
-        let mut files = BTreeMap::new();
-        self.render_dir("root/", &format!("{root}/"), &base, &header, &mut files)?;
+        let mut rendered = RenderedRoot::new(root.clone(), BTreeMap::new());
+        self.render_dir("root/", &format!("{root}/"), &base, &header, &mut rendered)?;
         for module in &context.modules {
             let out_dir = format!("{root}/modules/{}/", module.name);
-            let mut module_files = BTreeMap::new();
             // A module's templates see its own extra tags (`module_tags`) as `module_tags`.
             let module_context = minijinja::context! {
                 module_tags => Value::from(Serde(&context.module_tags[module.name])),
                 ..base.clone()
             };
-            self.render_dir(
-                &format!("modules/{}/", module.name),
-                &out_dir,
-                &module_context,
-                &header,
-                &mut module_files,
-            )?;
+            self.render_dir(&format!("modules/{}/", module.name), &out_dir, &module_context, &header, &mut rendered)?;
             let versions_context = minijinja::context! {
                 aliases => Value::from(Serde((module.provider_aliases)(arch))),
                 ..base.clone()
             };
             let versions_path = format!("{out_dir}versions.tf");
             let versions = self.render("modules/common/versions.tf.j2", versions_context)?;
-            module_files.insert(versions_path.clone(), finish(&versions_path, &header, &versions)?);
+            let versions = finish(&versions_path, &header, &versions)?;
+            rendered.insert(versions_path, versions);
 
-            let interface = interface::Interface::read(&module_files, &out_dir)
+            let interface = interface::Interface::read(&rendered.files, &out_dir)
                 .map_err(|message| RenderError::Parse { file: format!("{out_dir}variables.tf"), message })?;
             let readme_context = minijinja::context! {
                 module => Value::from(Serde(module)),
@@ -214,15 +250,15 @@ impl Renderer {
             };
             let readme_path = format!("{out_dir}README.md");
             let readme = self.render(&format!("modules/{}/README.md.j2", module.name), readme_context)?;
-            module_files.insert(readme_path.clone(), finish(&readme_path, &header, &readme)?);
-            files.extend(module_files);
+            let readme = finish(&readme_path, &header, &readme)?;
+            rendered.insert(readme_path, readme);
         }
-        let mut rendered = RenderedRoot { name: root.clone(), files };
         let moves = moved::applying(moved::all(), &rendered.addresses());
         if !moves.is_empty() {
             let path = format!("{root}/moved.tf");
             let text = self.render("keep/moved.tf.j2", minijinja::context! { moves => Value::from(Serde(&moves)) })?;
-            rendered.files.insert(path.clone(), finish(&path, &header, &text)?);
+            let moved = finish(&path, &header, &text)?;
+            rendered.insert(path, moved);
         }
         Ok(rendered)
     }
@@ -233,7 +269,8 @@ impl Renderer {
     pub fn keep(&self, arch: &Architecture, root: &mut RenderedRoot, removed: &[String]) -> Result<(), RenderError> {
         let path = format!("{}/removed.tf", root.name);
         let text = self.render("keep/removed.tf.j2", minijinja::context! { removed => removed.to_vec() })?;
-        root.files.insert(path.clone(), finish(&path, &environment_header(arch), &text)?);
+        let removed = finish(&path, &environment_header(arch), &text)?;
+        root.insert(path, removed);
         Ok(())
     }
 
@@ -253,15 +290,9 @@ impl Renderer {
     ) -> Result<RenderedRoot, RenderError> {
         let context = BootstrapContext::new(arch, pipeline);
         let header = "Generated by infragen from the [state] settings of the environment files. Do not edit by hand: run `infragen gen`.";
-        let mut files = BTreeMap::new();
-        self.render_dir(
-            "bootstrap/",
-            &format!("{BOOTSTRAP_ROOT}/"),
-            &Value::from(Serde(&context)),
-            header,
-            &mut files,
-        )?;
-        Ok(RenderedRoot { name: BOOTSTRAP_ROOT.to_string(), files })
+        let mut root = RenderedRoot::new(BOOTSTRAP_ROOT, BTreeMap::new());
+        self.render_dir("bootstrap/", &format!("{BOOTSTRAP_ROOT}/"), &Value::from(Serde(&context)), header, &mut root)?;
+        Ok(root)
     }
 
     /// Renders the GitHub Actions workflow of the project's pipeline, as the root
@@ -269,9 +300,9 @@ impl Renderer {
     pub fn pipeline(&self, pipeline: &Pipeline) -> Result<RenderedRoot, RenderError> {
         let context = context::PipelineContext::new(pipeline);
         let header = "Generated by infragen from the [ci] settings of the environment files. Do not edit by hand: run `infragen ci`.";
-        let mut files = BTreeMap::new();
-        self.render_dir("ci/", &format!("{PIPELINE_ROOT}/"), &Value::from(Serde(&context)), header, &mut files)?;
-        Ok(RenderedRoot { name: PIPELINE_ROOT.to_string(), files })
+        let mut root = RenderedRoot::new(PIPELINE_ROOT, BTreeMap::new());
+        self.render_dir("ci/", &format!("{PIPELINE_ROOT}/"), &Value::from(Serde(&context)), header, &mut root)?;
+        Ok(root)
     }
 
     /// Renders every template directly in `template_dir` (not in subdirectories), except
@@ -282,7 +313,7 @@ impl Renderer {
         out_dir: &str,
         context: &Value,
         header: &str,
-        files: &mut BTreeMap<String, String>,
+        root: &mut RenderedRoot,
     ) -> Result<(), RenderError> {
         let is_module = template_dir.starts_with("modules/");
         for (name, _) in TEMPLATES {
@@ -296,7 +327,8 @@ impl Renderer {
             if text.trim().is_empty() {
                 continue;
             }
-            files.insert(path.clone(), finish(&path, header, &text)?);
+            let file = finish(&path, header, &text)?;
+            root.insert(path, file);
         }
         Ok(())
     }
@@ -334,23 +366,32 @@ pub fn check_parses(path: &str, text: &str) -> Result<(), RenderError> {
         .map_err(|e| RenderError::Parse { file: path.to_string(), message: e.to_string() })
 }
 
+/// A rendered file in its final form.
+struct Finished {
+    text: String,
+    /// The top-level blocks of a `.tf` file ([`format::Canonical::blocks`]); `None` for
+    /// any other file.
+    blocks: Option<Vec<format::TopLevelBlock>>,
+}
+
 /// Puts the header on a rendered file and brings it into its final form (a `.tf` file is
 /// formatted, not yet parsed: see [`check_parses`]).
-fn finish(path: &str, header: &str, text: &str) -> Result<String, RenderError> {
+fn finish(path: &str, header: &str, text: &str) -> Result<Finished, RenderError> {
+    let other = |text: String| Ok(Finished { text, blocks: None });
     if path.ends_with(".tf") {
         let with_header = format!("# {header}\n\n{text}");
-        let formatted = format::canonicalize(&with_header)
+        let canonical = format::canonicalize(&with_header)
             .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
-        Ok(formatted)
+        Ok(Finished { text: canonical.text, blocks: Some(canonical.blocks) })
     } else if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
         // A script keeps its interpreter line first.
-        Ok(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
+        other(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
     } else if path.ends_with(".yml") {
-        Ok(tidy_text(&format!("# {header}\n\n{text}")))
+        other(tidy_text(&format!("# {header}\n\n{text}")))
     } else if path.ends_with(".sh") {
-        Ok(tidy_text(&format!("#!/usr/bin/env bash\n# {header}\n\n{text}")))
+        other(tidy_text(&format!("#!/usr/bin/env bash\n# {header}\n\n{text}")))
     } else {
-        Ok(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
+        other(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
     }
 }
 
@@ -439,7 +480,7 @@ mod tests {
         let text = renderer
             .render("keep/moved.tf.j2", minijinja::context! { moves => Value::from(Serde(&moves)) })
             .expect("renders");
-        let moved = finish("prod/moved.tf", "header", &text).expect("formats");
+        let moved = finish("prod/moved.tf", "header", &text).expect("formats").text;
         check_parses("prod/moved.tf", &moved).expect("parses");
         assert!(
             moved
@@ -449,7 +490,7 @@ mod tests {
         let text = renderer
             .render("keep/removed.tf.j2", minijinja::context! { removed => vec!["module.cache"] })
             .expect("renders");
-        let removed = finish("prod/removed.tf", "header", &text).expect("formats");
+        let removed = finish("prod/removed.tf", "header", &text).expect("formats").text;
         check_parses("prod/removed.tf", &removed).expect("parses");
         assert!(removed.contains("removed {\n  from = module.cache\n\n  lifecycle {\n    destroy = false\n  }\n}\n"));
     }
