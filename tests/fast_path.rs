@@ -91,6 +91,27 @@ fn a_manifest_of_an_earlier_version_is_current_and_gains_hashes() {
 }
 
 #[test]
+fn only_the_files_rendering_parsed_skip_the_check_before_writing() {
+    // A module's variables.tf and outputs.tf are parsed for its README, in their final
+    // form: `gen` does not parse them again. Every other .tf file still needs the check.
+    let renderer = infragen::render::Renderer::new().expect("templates");
+    let workspace =
+        infragen::workspace::Workspace::new(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let environment = workspace.load("prod", &Default::default()).expect("loads");
+    let mut root = renderer.environment_unparsed(&environment.architecture, &[]).expect("renders");
+    renderer.keep(&environment.architecture, &mut root, &["module.cache".to_string()]).expect("renders");
+    let (checked, parsed): (Vec<&String>, Vec<&String>) =
+        root.files.keys().filter(|path| path.ends_with(".tf")).partition(|path| root.needs_parse_check(path));
+    assert!(checked.iter().any(|path| path.as_str() == "prod/removed.tf"), "{checked:?}");
+    assert!(checked.iter().any(|path| path.as_str() == "prod/variables.tf"), "{checked:?}");
+    assert!(parsed.len() > 10, "{parsed:?}");
+    for path in parsed {
+        assert!(path.starts_with("prod/modules/"), "{path}");
+        assert!(path.ends_with("/variables.tf") || path.ends_with("/outputs.tf"), "{path}");
+    }
+}
+
+#[test]
 fn the_lexer_lists_the_top_level_blocks_the_parser_finds() {
     // Counting and listing resources reads the lexer's tokens instead of parsing: it must
     // agree with hcl-rs on every generated file. And a rendered root keeps the blocks of

@@ -405,7 +405,8 @@ impl Job<'_> {
                 part = Plan::of_root(out, manifest, &root)?;
             }
         }
-        for (path, text) in part.unverified() {
+        // Rendering itself parsed some files (see `RenderedRoot::needs_parse_check`).
+        for (path, text) in part.unverified().filter(|(path, _)| root.needs_parse_check(path)) {
             check_parses(path, text)?;
         }
         let resources = if count_resources { root.resource_counts() } else { BTreeMap::new() };

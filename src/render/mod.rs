@@ -16,7 +16,7 @@ mod hcl;
 mod interface;
 pub mod moved;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -47,7 +47,7 @@ pub enum RenderError {
 
 /// One generated root module: its files by path relative to the output directory, e.g.
 /// `dev/modules/network/main.tf`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RenderedRoot {
     /// The root's directory name: the environment's name, or `bootstrap`.
     pub name: String,
@@ -59,7 +59,21 @@ pub struct RenderedRoot {
     /// resources, and the review, never lex a rendered file again. A function of `files`,
     /// so it changes nothing in what equality and clones mean.
     blocks: BTreeMap<String, Vec<format::TopLevelBlock>>,
+    /// The `.tf` files hcl-edit already parsed in their final form while rendering (a
+    /// module's `variables.tf` and `outputs.tf`, read back for its README): the check
+    /// before writing ([`check_parses`]) need not parse them a second time.
+    parsed: BTreeSet<String>,
 }
+
+/// Two roots are equal when they have the same files: `blocks` follows from the files, and
+/// `parsed` only saves work.
+impl PartialEq for RenderedRoot {
+    fn eq(&self, other: &RenderedRoot) -> bool {
+        self.name == other.name && self.files == other.files
+    }
+}
+
+impl Eq for RenderedRoot {}
 
 /// A resource block of a rendered root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +105,7 @@ impl RenderedRoot {
             .filter(|(path, _)| path.ends_with(".tf"))
             .map(|(path, text)| (path.clone(), format::top_level_blocks(text)))
             .collect();
-        RenderedRoot { name: name.into(), files, blocks }
+        RenderedRoot { name: name.into(), files, blocks, parsed: BTreeSet::new() }
     }
 
     /// Adds (or replaces) a file in its final form.
@@ -100,7 +114,23 @@ impl RenderedRoot {
             Some(blocks) => self.blocks.insert(path.clone(), blocks),
             None => self.blocks.remove(&path),
         };
+        self.parsed.remove(&path);
         self.files.insert(path, file.text);
+    }
+
+    /// Parses the `.tf` file at `path` with hcl-edit (see [`parse`]), remembering that its
+    /// text parses.
+    fn parse(&mut self, path: &str) -> Result<Option<hcl_edit::structure::Body>, RenderError> {
+        let Some(text) = self.files.get(path) else { return Ok(None) };
+        let body = parse(path, text)?;
+        self.parsed.insert(path.to_string());
+        Ok(Some(body))
+    }
+
+    /// Whether the `.tf` file at `path` still needs [`check_parses`] before it is written:
+    /// false for one rendering already parsed.
+    pub fn needs_parse_check(&self, path: &str) -> bool {
+        path.ends_with(".tf") && !self.parsed.contains(path)
     }
 
     /// The top-level blocks of the `.tf` file at `path` (`None` for any other file).
@@ -131,11 +161,11 @@ impl RenderedRoot {
         addresses
     }
 
-    /// Parses every `.tf` file (see [`check_parses`]).
+    /// Parses every `.tf` file rendering did not already parse (see [`check_parses`]).
     pub fn check_parses(&self) -> Result<(), RenderError> {
         self.files
             .iter()
-            .filter(|(path, _)| path.ends_with(".tf"))
+            .filter(|(path, _)| self.needs_parse_check(path))
             .try_for_each(|(path, text)| check_parses(path, text))
     }
 
@@ -210,7 +240,8 @@ impl Renderer {
 
     /// [`Renderer::environment_replacing`] without the final parse: for `gen`, which parses
     /// exactly the files it writes (a file whose bytes are already on disk, as infragen
-    /// wrote and parsed them, needs no second parse).
+    /// wrote and parsed them, needs no second parse; nor does one rendering parsed, see
+    /// [`RenderedRoot::needs_parse_check`]).
     pub fn environment_unparsed(
         &self,
         arch: &Architecture,
@@ -241,7 +272,9 @@ impl Renderer {
             let versions = finish(&versions_path, &header, &versions)?;
             rendered.insert(versions_path, versions);
 
-            let interface = interface::Interface::read(&rendered.files, &out_dir)
+            let variables = rendered.parse(&format!("{out_dir}variables.tf"))?;
+            let outputs = rendered.parse(&format!("{out_dir}outputs.tf"))?;
+            let interface = interface::Interface::read(variables.as_ref(), outputs.as_ref())
                 .map_err(|message| RenderError::Parse { file: format!("{out_dir}variables.tf"), message })?;
             let readme_context = minijinja::context! {
                 module => Value::from(Serde(module)),
@@ -359,10 +392,14 @@ fn template_error(template: &str, error: minijinja::Error) -> RenderError {
 /// Parses a rendered `.tf` file: the last check before it is written, so that nothing
 /// that does not parse ever reaches the disk.
 pub fn check_parses(path: &str, text: &str) -> Result<(), RenderError> {
+    parse(path, text).map(drop)
+}
+
+/// Parses a rendered `.tf` file with hcl-edit: [`check_parses`], with the tree.
+fn parse(path: &str, text: &str) -> Result<hcl_edit::structure::Body, RenderError> {
     // hcl-rs parses with hcl-edit and then converts the tree into its own; the check needs
     // only the parse, and the conversion cost about a third of it.
     hcl_edit::parser::parse_body(text)
-        .map(drop)
         .map_err(|e| RenderError::Parse { file: path.to_string(), message: e.to_string() })
 }
 
