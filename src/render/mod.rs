@@ -2,8 +2,9 @@
 //!
 //! Templates under `templates/` are compiled into the binary (see `build.rs`) and rendered
 //! with minijinja against a context computed in Rust ([`context`]). Every `.tf` file is then
-//! brought into `terraform fmt` form by [`format`] and parsed by hcl-rs as a last check, so
-//! nothing that does not parse ever reaches the disk.
+//! brought into `terraform fmt` form by [`format`], which also lists its top-level blocks
+//! from the same tokens ([`RenderedRoot::resources`]), and parsed by hcl-edit as a last
+//! check ([`check_parses`]), so nothing that does not parse ever reaches the disk.
 //!
 //! Layout of an environment root (`<env>/`): `versions.tf`, `providers.tf`, `backend.tf`,
 //! `main.tf`, `variables.tf`, `outputs.tf`, `README.md`, and `modules/<module>/` with
