@@ -91,30 +91,61 @@ fn a_manifest_of_an_earlier_version_is_current_and_gains_hashes() {
 }
 
 #[test]
+fn only_the_files_rendering_parsed_skip_the_check_before_writing() {
+    // A module's variables.tf and outputs.tf are parsed for its README, in their final
+    // form: `gen` does not parse them again. Every other .tf file still needs the check.
+    let renderer = infragen::render::Renderer::new().expect("templates");
+    let workspace =
+        infragen::workspace::Workspace::new(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
+    let environment = workspace.load("prod", &Default::default()).expect("loads");
+    let mut root = renderer.environment_unparsed(&environment.architecture, &[]).expect("renders");
+    renderer.keep(&environment.architecture, &mut root, &["module.cache".to_string()]).expect("renders");
+    let (checked, parsed): (Vec<&String>, Vec<&String>) =
+        root.files.keys().filter(|path| path.ends_with(".tf")).partition(|path| root.needs_parse_check(path));
+    assert!(checked.iter().any(|path| path.as_str() == "prod/removed.tf"), "{checked:?}");
+    assert!(checked.iter().any(|path| path.as_str() == "prod/variables.tf"), "{checked:?}");
+    assert!(parsed.len() > 10, "{parsed:?}");
+    for path in parsed {
+        assert!(path.starts_with("prod/modules/"), "{path}");
+        assert!(path.ends_with("/variables.tf") || path.ends_with("/outputs.tf"), "{path}");
+    }
+}
+
+#[test]
 fn the_lexer_lists_the_top_level_blocks_the_parser_finds() {
     // Counting and listing resources reads the lexer's tokens instead of parsing: it must
-    // agree with hcl-rs on every generated file.
+    // agree with hcl-rs on every generated file. And a rendered root keeps the blocks of
+    // each file from the lex that formatted it: they must be those of the final text.
     let renderer = infragen::render::Renderer::new().expect("templates");
     let workspace =
         infragen::workspace::Workspace::new(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"));
     let mut files = 0;
     for name in ["dev", "prod"] {
         let environment = workspace.load(name, &Default::default()).expect("loads");
-        let mut roots = vec![renderer.environment(&environment.architecture).expect("renders")];
-        let pipeline = infragen::model::pipeline::Pipeline::new(&[&environment.architecture]);
-        roots.push(renderer.bootstrap(&environment.architecture, pipeline.as_ref()).expect("renders"));
-        for (path, text) in roots.iter().flat_map(|root| &root.files).filter(|(path, _)| path.ends_with(".tf")) {
-            let body = hcl::parse(text).expect("parses");
-            let parsed: Vec<(String, Vec<String>)> = body
-                .blocks()
-                .map(|b| (b.identifier().to_string(), b.labels().iter().map(|l| l.as_str().to_string()).collect()))
-                .collect();
-            let lexed: Vec<(String, Vec<String>)> = infragen::render::format::top_level_blocks(text)
-                .into_iter()
-                .map(|(kind, labels)| (kind.to_string(), labels.into_iter().map(str::to_string).collect()))
-                .collect();
-            assert_eq!(lexed, parsed, "{path}");
-            files += 1;
+        let arch = &environment.architecture;
+        let mut environment_root = renderer.environment(arch).expect("renders");
+        // What `gen` adds to a production root that lets resources holding data go.
+        renderer.keep(arch, &mut environment_root, &["module.cache".to_string()]).expect("renders");
+        let pipeline = infragen::model::pipeline::Pipeline::new(&[arch]);
+        let roots = [environment_root, renderer.bootstrap(arch, pipeline.as_ref()).expect("renders")];
+        for root in &roots {
+            for (path, text) in &root.files {
+                let lexed = infragen::render::format::top_level_blocks(text);
+                if !path.ends_with(".tf") {
+                    assert_eq!(root.blocks(path), None, "{path}");
+                    continue;
+                }
+                assert_eq!(root.blocks(path), Some(lexed.as_slice()), "{path}: the blocks kept are not the file's");
+                let body = hcl::parse(text).expect("parses");
+                let parsed: Vec<(String, Vec<String>)> = body
+                    .blocks()
+                    .map(|b| (b.identifier().to_string(), b.labels().iter().map(|l| l.as_str().to_string()).collect()))
+                    .collect();
+                let lexed: Vec<(String, Vec<String>)> =
+                    lexed.into_iter().map(|block| (block.kind, block.labels)).collect();
+                assert_eq!(lexed, parsed, "{path}");
+                files += 1;
+            }
         }
     }
     assert!(files > 100, "{files}");

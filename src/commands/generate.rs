@@ -408,7 +408,8 @@ impl Job<'_> {
                 part = Plan::of_root(out, manifest, &root)?;
             }
         }
-        for (path, text) in part.unverified() {
+        // Rendering itself parsed some files (see `RenderedRoot::needs_parse_check`).
+        for (path, text) in part.unverified().filter(|(path, _)| root.needs_parse_check(path)) {
             check_parses(path, text)?;
         }
         let resources = if count_resources { root.resource_counts() } else { BTreeMap::new() };
@@ -416,7 +417,7 @@ impl Job<'_> {
             name: root.name.clone(),
             production: self.production,
             guard: Guard::of(&part, &root.name),
-            review: Review::of(&part, &root.name),
+            review: Review::of(&part, &root),
             resources: Some(resources),
             stale: stale_references(out, &part, &root.name)?,
             part: None,

@@ -238,14 +238,14 @@ mod tests {
     #[test]
     fn finds_overrides_and_references_to_what_is_gone() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let generated = RenderedRoot {
-            name: "prod".into(),
-            files: [
+        let generated = RenderedRoot::new(
+            "prod",
+            [
                 ("prod/main.tf".to_string(), "module \"rds\" {\n  source = \"./modules/rds\"\n}\n".to_string()),
                 ("prod/modules/rds/main.tf".to_string(), "resource \"aws_db_instance\" \"this\" {\n}\n".to_string()),
             ]
             .into(),
-        };
+        );
         let write = |path: &str, text: &str| {
             let full = dir.path().join(path);
             fs::create_dir_all(full.parent().unwrap()).unwrap();

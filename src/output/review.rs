@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{FileChange, Finding, Plan};
+use crate::render::RenderedRoot;
 use crate::render::format::top_level_blocks;
 
 /// Resource and module changes of one root.
@@ -21,14 +22,17 @@ pub struct Review {
 }
 
 impl Review {
-    /// The changes `plan` makes to the root `root`.
+    /// The changes `plan`, the plan of the rendered root `rendered`, makes to that root.
     ///
-    /// Addresses come from the lexer ([`top_level_blocks`]); only the files that hold a
-    /// resource on both sides and differ are parsed, to compare its blocks.
-    pub fn of(plan: &Plan, root: &str) -> Review {
+    /// Addresses come from the lexer: the rendered root's own blocks for the new side
+    /// ([`RenderedRoot::resources`]), [`top_level_blocks`] of the files on disk for the
+    /// old one. Only the files that hold a resource on both sides and differ are parsed,
+    /// to compare its blocks.
+    pub fn of(plan: &Plan, rendered: &RenderedRoot) -> Review {
+        let root = rendered.name.as_str();
         let (old_files, new_files) = plan.sides(root);
         let unchanged = |path: &str| plan.files.get(path) == Some(&FileChange::Unchanged);
-        let (before, after) = (Resources::read(root, &old_files), Resources::read(root, &new_files));
+        let (before, after) = (Resources::read(root, &old_files), Resources::rendered(rendered));
         let mut review = Review::default();
         for module in after.modules.iter().filter(|m| !before.modules.contains(*m)) {
             review.modules_added.push(module.clone());
@@ -178,6 +182,7 @@ struct Resources<'a> {
 }
 
 impl<'a> Resources<'a> {
+    /// The resources of files read from disk.
     fn read(root: &str, files: &[(&'a str, &'a str)]) -> Resources<'a> {
         let mut resources = Resources::default();
         for (path, text) in files {
@@ -187,14 +192,28 @@ impl<'a> Resources<'a> {
             }
             // A file that does not lex cannot be one infragen wrote: its resources are
             // simply not counted, and the diff shows the file.
-            for (kind, labels) in top_level_blocks(text) {
-                let ("resource", [kind, name]) = (kind, labels.as_slice()) else { continue };
+            for block in top_level_blocks(text) {
+                let Some((kind, name)) = block.as_resource() else { continue };
                 let address = match &module {
                     Some(module) => format!("module.{module}.{kind}.{name}"),
                     None => format!("{kind}.{name}"),
                 };
                 resources.resources.insert(address, path);
             }
+        }
+        resources
+    }
+
+    /// The resources of a rendered root, from the blocks it keeps of its files.
+    fn rendered(root: &'a RenderedRoot) -> Resources<'a> {
+        let mut resources = Resources::default();
+        for path in root.files.keys().filter(|path| path.ends_with(".tf")) {
+            if let Some(module) = module_of(&root.name, path) {
+                resources.modules.insert(module);
+            }
+        }
+        for resource in root.resources() {
+            resources.resources.insert(resource.address(), resource.path);
         }
         resources
     }
@@ -235,13 +254,9 @@ pub(super) fn module_of(root: &str, path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::RenderedRoot;
 
     fn root(files: &[(&str, &str)]) -> RenderedRoot {
-        RenderedRoot {
-            name: "dev".into(),
-            files: files.iter().map(|(p, c)| (format!("dev/{p}"), c.to_string())).collect(),
-        }
+        RenderedRoot::new("dev", files.iter().map(|(p, c)| (format!("dev/{p}"), c.to_string())).collect())
     }
 
     #[test]
@@ -262,8 +277,8 @@ mod tests {
             ),
             ("modules/images/main.tf", "resource \"aws_s3_bucket\" \"images\" {\n}\n"),
         ]);
-        let plan = Plan::new(dir.path(), &[after]).unwrap();
-        let review = Review::of(&plan, "dev");
+        let plan = Plan::new(dir.path(), std::slice::from_ref(&after)).unwrap();
+        let review = Review::of(&plan, &after);
         assert_eq!(review.modules_added, ["images"]);
         assert_eq!(review.modules_removed, ["old"]);
         assert_eq!(
@@ -280,6 +295,6 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let files = root(&[("main.tf", "resource \"aws_vpc\" \"this\" {\n}\n")]);
         Plan::new(dir.path(), std::slice::from_ref(&files)).unwrap().write(dir.path(), false).unwrap();
-        assert!(Review::of(&Plan::new(dir.path(), &[files]).unwrap(), "dev").is_empty());
+        assert!(Review::of(&Plan::new(dir.path(), std::slice::from_ref(&files)).unwrap(), &files).is_empty());
     }
 }

@@ -3,10 +3,7 @@ use std::fs;
 use super::*;
 
 fn root(name: &str, files: &[(&str, &str)]) -> RenderedRoot {
-    RenderedRoot {
-        name: name.to_string(),
-        files: files.iter().map(|(p, c)| (format!("{name}/{p}"), c.to_string())).collect(),
-    }
+    RenderedRoot::new(name, files.iter().map(|(p, c)| (format!("{name}/{p}"), c.to_string())).collect())
 }
 
 fn locked(out: &Path) -> OutputLock {
@@ -152,7 +149,7 @@ fn a_stale_manifest_alone_makes_the_plan_stale() {
 #[test]
 fn rendered_paths_cannot_escape_the_output_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let bad = RenderedRoot { name: "dev".into(), files: [("dev/../../etc".to_string(), String::new())].into() };
+    let bad = RenderedRoot::new("dev", [("dev/../../etc".to_string(), String::new())].into());
     assert!(matches!(Plan::new(dir.path(), &[bad]), Err(OutputError::Invalid { .. })));
 }
 

@@ -51,11 +51,16 @@ impl FormatError {
 /// Formats HCL source exactly as `terraform fmt` (hclwrite.Format) would.
 pub fn format_hcl(source: &str) -> Result<String, FormatError> {
     let mut tokens = lex_config(source)?;
-    let lines = lines_for_format(&tokens);
-    format_indent(&mut tokens, &lines);
-    format_spaces(&mut tokens, &lines);
-    format_cells(&mut tokens, &lines);
+    format_tokens(&mut tokens);
     Ok(write_tokens(&tokens))
+}
+
+/// Sets the spaces before every token as `hclwrite.Format` does; nothing else changes.
+fn format_tokens(tokens: &mut [Token<'_>]) {
+    let lines = lines_for_format(tokens);
+    format_indent(tokens, &lines);
+    format_spaces(tokens, &lines);
+    format_cells(tokens, &lines);
 }
 
 /// Our own hygiene for template output, applied before `format_hcl`: collapses runs of
@@ -72,12 +77,28 @@ pub fn format_hcl(source: &str) -> Result<String, FormatError> {
 pub fn tidy_blank_lines(source: &str) -> Result<String, FormatError> {
     let src = source.strip_prefix('\u{FEFF}').unwrap_or(source);
     let tokens = lex_config(src)?;
-    let spans = verbatim_spans(&tokens);
+    Ok(tidied_text(src, &tidy_lines(src, &tokens)))
+}
+
+/// What [`tidy_blank_lines`] does to one line of the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineFate {
+    /// Written as it is, with a newline added to a last line that has none.
+    Kept,
+    /// The first line of a run of blank lines that stays, written as a bare line ending.
+    Blank,
+    Dropped,
+}
+
+/// The fate of every line of `src` (as `split_inclusive('\n')` gives them), whose tokens
+/// are `tokens`: the rules of [`tidy_blank_lines`].
+fn tidy_lines(src: &str, tokens: &[Token<'_>]) -> Vec<LineFate> {
+    let spans = verbatim_spans(tokens);
     let mut protected = spans.as_slice();
 
-    let mut out = String::with_capacity(src.len() + 1);
-    // The line ending of the first blank line of the current run, if any.
-    let mut pending_blank: Option<&str> = None;
+    let mut fates = Vec::new();
+    // The first blank line of the current run, if any.
+    let mut pending_blank: Option<usize> = None;
     // Whether the last line written opens a bracket; None before the first.
     let mut prev_opens: Option<bool> = None;
     let mut next_token = 0;
@@ -108,39 +129,149 @@ pub fn tidy_blank_lines(source: &str) -> Result<String, FormatError> {
         let verbatim = protected.first().is_some_and(|span| span.contains(&line_start));
         let content = line.trim_end_matches(['\n', '\r']);
         if !verbatim && content.trim_matches([' ', '\t']).is_empty() {
-            if pending_blank.is_none() {
-                pending_blank = Some(if line.ends_with("\r\n") { "\r\n" } else { "\n" });
-            }
+            pending_blank = pending_blank.or(Some(fates.len()));
+            fates.push(LineFate::Dropped);
             continue;
         }
 
         let opens = !verbatim && matches!(last, Some(TokenType::OBrace | TokenType::OBrack | TokenType::OParen));
         let closes = !verbatim && matches!(first, Some(TokenType::CBrace | TokenType::CBrack | TokenType::CParen));
-        if let (Some(ending), Some(false)) = (pending_blank, prev_opens)
+        if let (Some(blank), Some(false)) = (pending_blank, prev_opens)
             && !closes
+            && let Some(fate) = fates.get_mut(blank)
         {
-            out.push_str(ending);
+            *fate = LineFate::Blank;
         }
         pending_blank = None;
-        out.push_str(line);
-        if !line.ends_with('\n') {
-            out.push('\n');
-        }
+        fates.push(LineFate::Kept);
         prev_opens = Some(opens);
     }
-    Ok(out)
+    fates
 }
 
-/// `format_hcl(tidy_blank_lines(source))`: what the renderer calls on every generated .tf file.
-pub fn canonicalize(source: &str) -> Result<String, FormatError> {
-    format_hcl(&tidy_blank_lines(source)?)
+/// The text of `src` with its lines' `fates` applied.
+fn tidied_text(src: &str, fates: &[LineFate]) -> String {
+    let mut out = String::with_capacity(src.len() + 1);
+    for (line, fate) in src.split_inclusive('\n').zip(fates) {
+        match fate {
+            LineFate::Kept => {
+                out.push_str(line);
+                if !line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            LineFate::Blank => out.push_str(if line.ends_with("\r\n") { "\r\n" } else { "\n" }),
+            LineFate::Dropped => {}
+        }
+    }
+    out
 }
 
-/// The blocks at the top level of an HCL file, as (type, labels as written), from the
-/// lexer alone: what counting and listing resources needs, several times faster than
-/// parsing the file. A file that does not lex has none.
-pub fn top_level_blocks(source: &str) -> Vec<(&str, Vec<&str>)> {
-    let Ok(tokens) = lex_config(source) else { return Vec::new() };
+/// The tokens of `tidied_text(src, fates)`, made from the tokens of `src` without lexing
+/// again: tidying only drops blank lines, whose one token is their line ending, and adds a
+/// final newline. `None` where that newline would join a token: a last line that ends
+/// in a `#` or `//` comment (which takes its line ending in).
+fn tidied_tokens<'a>(src: &str, tokens: &[Token<'a>], fates: &[LineFate]) -> Option<Vec<Token<'a>>> {
+    let mut tidied = Vec::with_capacity(tokens.len());
+    let mut lines = src.split_inclusive('\n').zip(fates);
+    let mut line_end = 0;
+    let mut fate = LineFate::Kept;
+    for tok in tokens {
+        if tok.ty == TokenType::Eof {
+            let mut eof = *tok;
+            // The last line, when it has no line ending (else Eof starts no line).
+            let unended = if src.ends_with('\n') { None } else { fates.last() };
+            match unended {
+                None => {}
+                // A last line of spaces: dropped with them.
+                Some(LineFate::Dropped) => eof.spaces_before = 0,
+                Some(_) => {
+                    let last = tidied.last().copied().unwrap_or(Token::NIL);
+                    if last.ty == TokenType::Comment && !last.text.starts_with("/*") {
+                        return None;
+                    }
+                    tidied.push(Token { ty: TokenType::Newline, start: src.len(), text: "\n", ..eof });
+                    eof.spaces_before = 0;
+                }
+            }
+            tidied.push(eof);
+            break;
+        }
+        while tok.start >= line_end {
+            let (line, line_fate) = lines.next()?;
+            line_end += line.len();
+            fate = *line_fate;
+        }
+        match fate {
+            LineFate::Kept => tidied.push(*tok),
+            // Its line ending alone, without the spaces before it.
+            LineFate::Blank => tidied.push(Token { spaces_before: 0, ..*tok }),
+            LineFate::Dropped => {}
+        }
+    }
+    Some(tidied)
+}
+
+/// A generated `.tf` file in its final form ([`canonicalize`]), with its top-level blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical {
+    pub text: String,
+    /// `top_level_blocks(&text)`, read off the tokens that were formatted into `text`:
+    /// formatting changes only the spaces before tokens, never a token, so lexing `text`
+    /// again would give the same tokens and the same blocks (a test pins it). Listing and
+    /// counting resources reads these instead of lexing every file again and again.
+    pub blocks: Vec<TopLevelBlock>,
+}
+
+/// `format_hcl(tidy_blank_lines(source))`, with the top-level blocks of the result: what
+/// the renderer calls on every generated .tf file. The source is lexed once: tidying and
+/// formatting work on the same tokens (a test pins that the result is the same).
+pub fn canonicalize(source: &str) -> Result<Canonical, FormatError> {
+    let src = source.strip_prefix('\u{FEFF}').unwrap_or(source);
+    let tokens = lex_config(src)?;
+    let fates = tidy_lines(src, &tokens);
+    let canonical = |mut tokens: Vec<Token<'_>>| {
+        let blocks = blocks_of(&tokens);
+        format_tokens(&mut tokens);
+        Canonical { text: write_tokens(&tokens), blocks }
+    };
+    match tidied_tokens(src, &tokens, &fates) {
+        Some(tidied) => Ok(canonical(tidied)),
+        None => {
+            let tidy = tidied_text(src, &fates);
+            Ok(canonical(lex_config(&tidy)?))
+        }
+    }
+}
+
+/// A block at the top level of an HCL file, as its header is written: its type and its
+/// labels (a quoted label as written between the quotes, escapes and all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopLevelBlock {
+    pub kind: String,
+    pub labels: Vec<String>,
+}
+
+impl TopLevelBlock {
+    /// `(type, name)` when the block is a `resource`.
+    pub fn as_resource(&self) -> Option<(&str, &str)> {
+        match (self.kind.as_str(), self.labels.as_slice()) {
+            ("resource", [kind, name]) => Some((kind, name)),
+            _ => None,
+        }
+    }
+}
+
+/// The blocks at the top level of an HCL file, from the lexer alone: what counting and
+/// listing resources needs, several times faster than parsing the file. A file that does
+/// not lex has none. Generated files come with theirs ([`Canonical::blocks`]); this is
+/// for files read from disk.
+pub fn top_level_blocks(source: &str) -> Vec<TopLevelBlock> {
+    lex_config(source).map(|tokens| blocks_of(&tokens)).unwrap_or_default()
+}
+
+/// The top-level blocks in a file's tokens (see [`top_level_blocks`]).
+fn blocks_of(tokens: &[Token<'_>]) -> Vec<TopLevelBlock> {
     let mut blocks = Vec::new();
     let mut depth = 0usize;
     let mut line_start = true;
@@ -172,7 +303,10 @@ pub fn top_level_blocks(source: &str) -> Vec<(&str, Vec<&str>)> {
                 }
             }
             if tokens.get(j).is_some_and(|t| t.ty == TokenType::OBrace) {
-                blocks.push((tok.text, labels));
+                blocks.push(TopLevelBlock {
+                    kind: tok.text.to_string(),
+                    labels: labels.into_iter().map(str::to_string).collect(),
+                });
             }
         }
         match tok.ty {
@@ -1430,7 +1564,32 @@ mod tests {
             "\n\nresource \"a\" \"b\" {\n\n  x=1\n  long_name=\"v\"\n\n\n\n  tags = {\n\n    A=\"1\"\n\n  }\n\n}\n\n";
         let want =
             "resource \"a\" \"b\" {\n  x         = 1\n  long_name = \"v\"\n\n  tags = {\n    A = \"1\"\n  }\n}\n";
-        assert_eq!(canonicalize(src).unwrap(), want);
+        assert_eq!(canonicalize(src).unwrap().text, want);
+    }
+
+    #[test]
+    fn canonicalize_is_format_of_tidy_at_every_edge_of_a_file() {
+        for src in [
+            "",
+            "\n\n",
+            " \t",
+            "a = 1",
+            "a = 1 \t",
+            "a = 1\n  ",
+            "a = 1 # c",
+            "a = 1 // c",
+            "a = 1 /* c */",
+            "/*\n\n*/",
+            "x = <<EOT\n\n\nEOT\n  ",
+            "x = <<EOT\n${\n\n\na\n}\nEOT\n\n\n",
+            "\u{FEFF}a = 1\r\n\r\n\r\nb {\r\n\r\n}\r\n",
+            "b {\n  \n\n  c = \"${\n\n  d}\"\n\n}\n# e",
+        ] {
+            let two_passes = format_hcl(&tidy_blank_lines(src).unwrap()).unwrap();
+            let canonical = canonicalize(src).unwrap();
+            assert_eq!(canonical.text, two_passes, "{src:?}");
+            assert_eq!(canonical.blocks, top_level_blocks(&two_passes), "{src:?}");
+        }
     }
 
     // --- errors ---
@@ -1647,10 +1806,74 @@ mod tests {
         // Any result is fine; panicking is not.
         let formatted = format_hcl(src);
         let _ = tidy_blank_lines(src);
-        let _ = canonicalize(src);
         if let Ok(out) = formatted {
-            // What formats once must format again (same tokens).
+            // What formats once must format again.
             assert!(format_hcl(&out).is_ok(), "reformatting failed for {src:?}");
+            // And to the same tokens: formatting changes only the spaces between them.
+            // (Not in input that does not parse: like hclwrite, the formatter writes `! ==`
+            // as `!==`, which lexes as `!=` `=`.)
+            if hcl_edit::parser::parse_body(src).is_ok() {
+                let tokens =
+                    |text| lex_config(text).map(|t| t.iter().map(|t| (t.ty, t.text.to_string())).collect::<Vec<_>>());
+                assert_eq!(tokens(&out), tokens(src), "formatting changed the tokens of {src:?}");
+            }
+        }
+        let canonical = canonicalize(src);
+        if let Ok(canonical) = &canonical {
+            // What `Canonical::blocks` stands on.
+            assert_eq!(canonical.blocks, top_level_blocks(&canonical.text), "{src:?}");
+        }
+        // Tidying and formatting the same tokens is formatting the tidied text.
+        let two_passes = tidy_blank_lines(src).and_then(|tidy| format_hcl(&tidy));
+        assert_eq!(canonical.map(|c| c.text), two_passes, "{src:?}");
+    }
+
+    #[test]
+    fn canonicalize_equals_two_passes_on_hcl_with_random_blank_lines() {
+        // Valid HCL of every kind of line tidying treats apart, with runs of blank lines,
+        // spaces and a missing final newline thrown in at random.
+        let lines = [
+            "# header\n",
+            "resource \"a\" \"b\" { # opens\n",
+            "  x = [\n",
+            "    1,\n",
+            "  ]\n",
+            "  y = <<-EOT\n",
+            "    body\n",
+            "\n",
+            "    ${f(\n",
+            "\n",
+            "    )}\n",
+            "    EOT\n",
+            "  z = \"${g(\n",
+            "\n",
+            "  )}\"\n",
+            "  /* a\n",
+            "\n",
+            "  */\n",
+            "}\r\n",
+            "m \"n\" {}\n",
+            "k = 1 // c\n",
+        ];
+        let mut rng = Rng(0x5EED_0FB1_A2C3_D4E5);
+        for _ in 0..2000 {
+            let mut src = String::new();
+            for line in lines {
+                for _ in 0..rng.below(3) {
+                    src.push_str(["\n", "  \n", "\t\r\n"][rng.below(3)]);
+                }
+                src.push_str(line);
+            }
+            for _ in 0..rng.below(3) {
+                src.push_str(["\n", "  ", "\t\n"][rng.below(3)]);
+            }
+            if rng.below(2) == 0 {
+                src = src.trim_end_matches(['\n', '\r', ' ', '\t']).to_string();
+            }
+            let two_passes = format_hcl(&tidy_blank_lines(&src).expect("tidies")).expect("formats");
+            let canonical = canonicalize(&src).expect("canonicalizes");
+            assert_eq!(canonical.text, two_passes, "{src:?}");
+            assert_eq!(canonical.blocks, top_level_blocks(&two_passes), "{src:?}");
         }
     }
 

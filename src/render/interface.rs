@@ -1,9 +1,8 @@
 //! A module's inputs and outputs, read back from its rendered `variables.tf` and
 //! `outputs.tf`, so that the README tables can never disagree with the code.
 
-use std::collections::BTreeMap;
-
-use ::hcl::{Body, Expression};
+use ::hcl::Expression;
+use hcl_edit::structure::{Block, Body};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -28,45 +27,33 @@ pub struct Output {
 }
 
 impl Interface {
-    /// Reads the interface of the module whose files are under `dir` in `files`.
-    pub fn read(files: &BTreeMap<String, String>, dir: &str) -> Result<Interface, String> {
-        let parse = |file: &str| -> Result<Option<Body>, String> {
-            files.get(&format!("{dir}{file}")).map(|text| ::hcl::parse(text).map_err(|e| e.to_string())).transpose()
+    /// Reads the interface of a module from its `variables.tf` and `outputs.tf` as
+    /// hcl-edit parsed them: of the tree only a few expressions are needed, and only those
+    /// are converted into hcl-rs's (converting the whole tree, as `hcl::parse` does, costs
+    /// about half as much again as the parse).
+    pub fn read(variables: Option<&Body>, outputs: Option<&Body>) -> Result<Interface, String> {
+        let attribute = |block: &Block, key: &str| -> Option<Expression> {
+            block.body.get_attribute(key).map(|attribute| Expression::from(attribute.value.clone()))
         };
         let mut interface = Interface::default();
-        if let Some(body) = parse("variables.tf")? {
-            for block in body.blocks().filter(|b| b.identifier() == "variable") {
-                let attributes = block.body().attributes();
-                let mut input =
-                    Input { name: label(block), r#type: "any".into(), description: String::new(), sensitive: false };
-                for attribute in attributes {
-                    match attribute.key() {
-                        "type" => input.r#type = expression_text(attribute.expr())?,
-                        "description" => input.description = string_value(attribute.expr()),
-                        "sensitive" => input.sensitive = matches!(attribute.expr(), Expression::Bool(true)),
-                        _ => {}
-                    }
-                }
-                interface.inputs.push(input);
-            }
+        for block in variables.into_iter().flat_map(|body| body.get_blocks("variable")) {
+            interface.inputs.push(Input {
+                name: label(block),
+                r#type: attribute(block, "type").map_or_else(|| Ok("any".into()), |e| expression_text(&e))?,
+                description: attribute(block, "description").map(|e| string_value(&e)).unwrap_or_default(),
+                sensitive: matches!(attribute(block, "sensitive"), Some(Expression::Bool(true))),
+            });
         }
-        if let Some(body) = parse("outputs.tf")? {
-            for block in body.blocks().filter(|b| b.identifier() == "output") {
-                let description = block
-                    .body()
-                    .attributes()
-                    .find(|a| a.key() == "description")
-                    .map(|a| string_value(a.expr()))
-                    .unwrap_or_default();
-                interface.outputs.push(Output { name: label(block), description });
-            }
+        for block in outputs.into_iter().flat_map(|body| body.get_blocks("output")) {
+            let description = attribute(block, "description").map(|e| string_value(&e)).unwrap_or_default();
+            interface.outputs.push(Output { name: label(block), description });
         }
         Ok(interface)
     }
 }
 
-fn label(block: &::hcl::Block) -> String {
-    block.labels().first().map(|l| l.as_str().to_string()).unwrap_or_default()
+fn label(block: &Block) -> String {
+    block.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default()
 }
 
 fn string_value(expression: &Expression) -> String {
@@ -86,17 +73,14 @@ mod tests {
 
     #[test]
     fn reads_variables_and_outputs() {
-        let mut files = BTreeMap::new();
-        files.insert(
-            "m/variables.tf".to_string(),
-            "variable \"subnets\" {\n  description = \"CIDRs.\"\n  type        = map(string)\n}\n\nvariable \"token\" {\n  type      = string\n  sensitive = true\n}\n"
-                .to_string(),
-        );
-        files.insert(
-            "m/outputs.tf".to_string(),
-            "output \"id\" {\n  description = \"The ID.\"\n  value       = 1\n}\n".to_string(),
-        );
-        let interface = Interface::read(&files, "m/").expect("parses");
+        let variables = hcl_edit::parser::parse_body(
+            "variable \"subnets\" {\n  description = \"CIDRs.\"\n  type        = map(string)\n}\n\nvariable \"token\" {\n  type      = string\n  sensitive = true\n}\n",
+        )
+        .expect("parses");
+        let outputs =
+            hcl_edit::parser::parse_body("output \"id\" {\n  description = \"The ID.\"\n  value       = 1\n}\n")
+                .expect("parses");
+        let interface = Interface::read(Some(&variables), Some(&outputs)).expect("reads");
         assert_eq!(
             interface.inputs[0],
             Input {

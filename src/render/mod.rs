@@ -2,8 +2,9 @@
 //!
 //! Templates under `templates/` are compiled into the binary (see `build.rs`) and rendered
 //! with minijinja against a context computed in Rust ([`context`]). Every `.tf` file is then
-//! brought into `terraform fmt` form by [`format`] and parsed by hcl-rs as a last check, so
-//! nothing that does not parse ever reaches the disk.
+//! brought into `terraform fmt` form by [`format`], which also lists its top-level blocks
+//! from the same tokens ([`RenderedRoot::resources`]), and parsed by hcl-edit as a last
+//! check ([`check_parses`]), so nothing that does not parse ever reaches the disk.
 //!
 //! Layout of an environment root (`<env>/`): `versions.tf`, `providers.tf`, `backend.tf`,
 //! `main.tf`, `variables.tf`, `outputs.tf`, `README.md`, and `modules/<module>/` with
@@ -16,7 +17,7 @@ mod hcl;
 mod interface;
 pub mod moved;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -47,42 +48,125 @@ pub enum RenderError {
 
 /// One generated root module: its files by path relative to the output directory, e.g.
 /// `dev/modules/network/main.tf`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RenderedRoot {
     /// The root's directory name: the environment's name, or `bootstrap`.
     pub name: String,
+    /// Public to read: only the renderer adds files (`RenderedRoot::insert`), keeping
+    /// `blocks` in step; a root made otherwise comes from [`RenderedRoot::new`].
     pub files: BTreeMap<String, String>,
+    /// The top-level blocks of every `.tf` file of `files`, by path: taken from the lex
+    /// that formatted the file ([`format::Canonical`]), so that listing and counting
+    /// resources, and the review, never lex a rendered file again. A function of `files`,
+    /// so it changes nothing in what equality and clones mean.
+    blocks: BTreeMap<String, Vec<format::TopLevelBlock>>,
+    /// The `.tf` files hcl-edit already parsed in their final form while rendering (a
+    /// module's `variables.tf` and `outputs.tf`, read back for its README): the check
+    /// before writing ([`check_parses`]) need not parse them a second time.
+    parsed: BTreeSet<String>,
+}
+
+/// Two roots are equal when they have the same files: `blocks` follows from the files, and
+/// `parsed` only saves work.
+impl PartialEq for RenderedRoot {
+    fn eq(&self, other: &RenderedRoot) -> bool {
+        self.name == other.name && self.files == other.files
+    }
+}
+
+impl Eq for RenderedRoot {}
+
+/// A resource block of a rendered root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceBlock<'a> {
+    /// The file that declares it, e.g. `dev/modules/rds/main.tf`.
+    pub path: &'a str,
+    /// The module whose directory holds the file (`None` for the root's own files).
+    pub module: Option<&'a str>,
+    pub kind: &'a str,
+    pub name: &'a str,
+}
+
+impl ResourceBlock<'_> {
+    /// The address as Terraform names it: `module.rds.aws_db_instance.this`.
+    pub fn address(&self) -> String {
+        match self.module {
+            Some(module) => format!("module.{module}.{}.{}", self.kind, self.name),
+            None => format!("{}.{}", self.kind, self.name),
+        }
+    }
 }
 
 impl RenderedRoot {
+    /// A root of files in their final form, not made by the renderer (tests, tools): every
+    /// `.tf` file is lexed here for its blocks.
+    pub fn new(name: impl Into<String>, files: BTreeMap<String, String>) -> RenderedRoot {
+        let blocks = files
+            .iter()
+            .filter(|(path, _)| path.ends_with(".tf"))
+            .map(|(path, text)| (path.clone(), format::top_level_blocks(text)))
+            .collect();
+        RenderedRoot { name: name.into(), files, blocks, parsed: BTreeSet::new() }
+    }
+
+    /// Adds (or replaces) a file in its final form.
+    fn insert(&mut self, path: String, file: Finished) {
+        match file.blocks {
+            Some(blocks) => self.blocks.insert(path.clone(), blocks),
+            None => self.blocks.remove(&path),
+        };
+        self.parsed.remove(&path);
+        self.files.insert(path, file.text);
+    }
+
+    /// Parses the `.tf` file at `path` with hcl-edit (see [`parse`]), remembering that its
+    /// text parses.
+    fn parse(&mut self, path: &str) -> Result<Option<hcl_edit::structure::Body>, RenderError> {
+        let Some(text) = self.files.get(path) else { return Ok(None) };
+        let body = parse(path, text)?;
+        self.parsed.insert(path.to_string());
+        Ok(Some(body))
+    }
+
+    /// Whether the `.tf` file at `path` still needs [`check_parses`] before it is written:
+    /// false for one rendering already parsed.
+    pub fn needs_parse_check(&self, path: &str) -> bool {
+        path.ends_with(".tf") && !self.parsed.contains(path)
+    }
+
+    /// The top-level blocks of the `.tf` file at `path` (`None` for any other file).
+    pub fn blocks(&self, path: &str) -> Option<&[format::TopLevelBlock]> {
+        self.blocks.get(path).map(Vec::as_slice)
+    }
+
+    /// Every resource block of the `.tf` files, in the order of their paths and, within a
+    /// file, as written.
+    pub fn resources(&self) -> impl Iterator<Item = ResourceBlock<'_>> {
+        let prefix = format!("{}/modules/", self.name);
+        self.blocks.iter().flat_map(move |(path, blocks)| {
+            let module = path.strip_prefix(&prefix).and_then(|rest| rest.split('/').next());
+            blocks.iter().filter_map(format::TopLevelBlock::as_resource).map(move |(kind, name)| ResourceBlock {
+                path,
+                module,
+                kind,
+                name,
+            })
+        })
+    }
+
     /// Every resource address of the root, as Terraform names it
     /// (`module.rds.aws_db_instance.this`), sorted.
     pub fn addresses(&self) -> Vec<String> {
-        let mut addresses = Vec::new();
-        for (path, text) in &self.files {
-            if !path.ends_with(".tf") {
-                continue;
-            }
-            let inside_root = path.strip_prefix(&format!("{}/", self.name)).unwrap_or(path);
-            let prefix = match inside_root.strip_prefix("modules/").and_then(|rest| rest.split('/').next()) {
-                Some(module) => format!("module.{module}."),
-                None => String::new(),
-            };
-            for (kind, labels) in format::top_level_blocks(text) {
-                if let ("resource", [kind, name]) = (kind, labels.as_slice()) {
-                    addresses.push(format!("{prefix}{kind}.{name}"));
-                }
-            }
-        }
+        let mut addresses: Vec<String> = self.resources().map(|resource| resource.address()).collect();
         addresses.sort();
         addresses
     }
 
-    /// Parses every `.tf` file (see [`check_parses`]).
+    /// Parses every `.tf` file rendering did not already parse (see [`check_parses`]).
     pub fn check_parses(&self) -> Result<(), RenderError> {
         self.files
             .iter()
-            .filter(|(path, _)| path.ends_with(".tf"))
+            .filter(|(path, _)| self.needs_parse_check(path))
             .try_for_each(|(path, text)| check_parses(path, text))
     }
 
@@ -90,19 +174,8 @@ impl RenderedRoot {
     /// root declares itself.
     pub fn resource_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
-        for (path, text) in &self.files {
-            if !path.ends_with(".tf") {
-                continue;
-            }
-            let inside_root = path.strip_prefix(&format!("{}/", self.name)).unwrap_or(path);
-            let module = match inside_root.strip_prefix("modules/").and_then(|rest| rest.split('/').next()) {
-                Some(module) => module.to_string(),
-                None => "(root)".to_string(),
-            };
-            let resources = format::top_level_blocks(text).iter().filter(|(kind, _)| *kind == "resource").count();
-            if resources > 0 {
-                *counts.entry(module).or_insert(0) += resources;
-            }
+        for resource in self.resources() {
+            *counts.entry(resource.module.unwrap_or("(root)").to_string()).or_insert(0) += 1;
         }
         counts
     }
@@ -168,7 +241,8 @@ impl Renderer {
 
     /// [`Renderer::environment_replacing`] without the final parse: for `gen`, which parses
     /// exactly the files it writes (a file whose bytes are already on disk, as infragen
-    /// wrote and parsed them, needs no second parse).
+    /// wrote and parsed them, needs no second parse; nor does one rendering parsed, see
+    /// [`RenderedRoot::needs_parse_check`]).
     pub fn environment_unparsed(
         &self,
         arch: &Architecture,
@@ -180,32 +254,28 @@ impl Renderer {
         let root = &arch.environment;
         // Converted into the engine's values once: every one of some sixty templates reads it.
         let base = Value::from(Serde(&context));
-        let mut files = BTreeMap::new();
-        self.render_dir("root/", &format!("{root}/"), &base, &header, &mut files)?;
+        let mut rendered = RenderedRoot::new(root.clone(), BTreeMap::new());
+        self.render_dir("root/", &format!("{root}/"), &base, &header, &mut rendered)?;
         for module in &context.modules {
             let out_dir = format!("{root}/modules/{}/", module.name);
-            let mut module_files = BTreeMap::new();
             // A module's templates see its own extra tags (`module_tags`) as `module_tags`.
             let module_context = minijinja::context! {
                 module_tags => Value::from(Serde(&context.module_tags[module.name])),
                 ..base.clone()
             };
-            self.render_dir(
-                &format!("modules/{}/", module.name),
-                &out_dir,
-                &module_context,
-                &header,
-                &mut module_files,
-            )?;
+            self.render_dir(&format!("modules/{}/", module.name), &out_dir, &module_context, &header, &mut rendered)?;
             let versions_context = minijinja::context! {
                 aliases => Value::from(Serde((module.provider_aliases)(arch))),
                 ..base.clone()
             };
             let versions_path = format!("{out_dir}versions.tf");
             let versions = self.render("modules/common/versions.tf.j2", versions_context)?;
-            module_files.insert(versions_path.clone(), finish(&versions_path, &header, &versions)?);
+            let versions = finish(&versions_path, &header, &versions)?;
+            rendered.insert(versions_path, versions);
 
-            let interface = interface::Interface::read(&module_files, &out_dir)
+            let variables = rendered.parse(&format!("{out_dir}variables.tf"))?;
+            let outputs = rendered.parse(&format!("{out_dir}outputs.tf"))?;
+            let interface = interface::Interface::read(variables.as_ref(), outputs.as_ref())
                 .map_err(|message| RenderError::Parse { file: format!("{out_dir}variables.tf"), message })?;
             let readme_context = minijinja::context! {
                 module => Value::from(Serde(module)),
@@ -214,15 +284,15 @@ impl Renderer {
             };
             let readme_path = format!("{out_dir}README.md");
             let readme = self.render(&format!("modules/{}/README.md.j2", module.name), readme_context)?;
-            module_files.insert(readme_path.clone(), finish(&readme_path, &header, &readme)?);
-            files.extend(module_files);
+            let readme = finish(&readme_path, &header, &readme)?;
+            rendered.insert(readme_path, readme);
         }
-        let mut rendered = RenderedRoot { name: root.clone(), files };
         let moves = moved::applying(moved::all(), &rendered.addresses());
         if !moves.is_empty() {
             let path = format!("{root}/moved.tf");
             let text = self.render("keep/moved.tf.j2", minijinja::context! { moves => Value::from(Serde(&moves)) })?;
-            rendered.files.insert(path.clone(), finish(&path, &header, &text)?);
+            let moved = finish(&path, &header, &text)?;
+            rendered.insert(path, moved);
         }
         Ok(rendered)
     }
@@ -233,7 +303,8 @@ impl Renderer {
     pub fn keep(&self, arch: &Architecture, root: &mut RenderedRoot, removed: &[String]) -> Result<(), RenderError> {
         let path = format!("{}/removed.tf", root.name);
         let text = self.render("keep/removed.tf.j2", minijinja::context! { removed => removed.to_vec() })?;
-        root.files.insert(path.clone(), finish(&path, &environment_header(arch), &text)?);
+        let removed = finish(&path, &environment_header(arch), &text)?;
+        root.insert(path, removed);
         Ok(())
     }
 
@@ -253,15 +324,9 @@ impl Renderer {
     ) -> Result<RenderedRoot, RenderError> {
         let context = BootstrapContext::new(arch, pipeline);
         let header = "Generated by infragen from the [state] settings of the environment files. Do not edit by hand: run `infragen gen`.";
-        let mut files = BTreeMap::new();
-        self.render_dir(
-            "bootstrap/",
-            &format!("{BOOTSTRAP_ROOT}/"),
-            &Value::from(Serde(&context)),
-            header,
-            &mut files,
-        )?;
-        Ok(RenderedRoot { name: BOOTSTRAP_ROOT.to_string(), files })
+        let mut root = RenderedRoot::new(BOOTSTRAP_ROOT, BTreeMap::new());
+        self.render_dir("bootstrap/", &format!("{BOOTSTRAP_ROOT}/"), &Value::from(Serde(&context)), header, &mut root)?;
+        Ok(root)
     }
 
     /// Renders the GitHub Actions workflow of the project's pipeline, as the root
@@ -269,9 +334,9 @@ impl Renderer {
     pub fn pipeline(&self, pipeline: &Pipeline) -> Result<RenderedRoot, RenderError> {
         let context = context::PipelineContext::new(pipeline);
         let header = "Generated by infragen from the [ci] settings of the environment files. Do not edit by hand: run `infragen ci`.";
-        let mut files = BTreeMap::new();
-        self.render_dir("ci/", &format!("{PIPELINE_ROOT}/"), &Value::from(Serde(&context)), header, &mut files)?;
-        Ok(RenderedRoot { name: PIPELINE_ROOT.to_string(), files })
+        let mut root = RenderedRoot::new(PIPELINE_ROOT, BTreeMap::new());
+        self.render_dir("ci/", &format!("{PIPELINE_ROOT}/"), &Value::from(Serde(&context)), header, &mut root)?;
+        Ok(root)
     }
 
     /// Renders every template directly in `template_dir` (not in subdirectories), except
@@ -282,7 +347,7 @@ impl Renderer {
         out_dir: &str,
         context: &Value,
         header: &str,
-        files: &mut BTreeMap<String, String>,
+        root: &mut RenderedRoot,
     ) -> Result<(), RenderError> {
         let is_module = template_dir.starts_with("modules/");
         for (name, _) in TEMPLATES {
@@ -296,7 +361,8 @@ impl Renderer {
             if text.trim().is_empty() {
                 continue;
             }
-            files.insert(path.clone(), finish(&path, header, &text)?);
+            let file = finish(&path, header, &text)?;
+            root.insert(path, file);
         }
         Ok(())
     }
@@ -327,30 +393,43 @@ fn template_error(template: &str, error: minijinja::Error) -> RenderError {
 /// Parses a rendered `.tf` file: the last check before it is written, so that nothing
 /// that does not parse ever reaches the disk.
 pub fn check_parses(path: &str, text: &str) -> Result<(), RenderError> {
+    parse(path, text).map(drop)
+}
+
+/// Parses a rendered `.tf` file with hcl-edit: [`check_parses`], with the tree.
+fn parse(path: &str, text: &str) -> Result<hcl_edit::structure::Body, RenderError> {
     // hcl-rs parses with hcl-edit and then converts the tree into its own; the check needs
     // only the parse, and the conversion cost about a third of it.
     hcl_edit::parser::parse_body(text)
-        .map(drop)
         .map_err(|e| RenderError::Parse { file: path.to_string(), message: e.to_string() })
+}
+
+/// A rendered file in its final form.
+struct Finished {
+    text: String,
+    /// The top-level blocks of a `.tf` file ([`format::Canonical::blocks`]); `None` for
+    /// any other file.
+    blocks: Option<Vec<format::TopLevelBlock>>,
 }
 
 /// Puts the header on a rendered file and brings it into its final form (a `.tf` file is
 /// formatted, not yet parsed: see [`check_parses`]).
-fn finish(path: &str, header: &str, text: &str) -> Result<String, RenderError> {
+fn finish(path: &str, header: &str, text: &str) -> Result<Finished, RenderError> {
+    let other = |text: String| Ok(Finished { text, blocks: None });
     if path.ends_with(".tf") {
         let with_header = format!("# {header}\n\n{text}");
-        let formatted = format::canonicalize(&with_header)
+        let canonical = format::canonicalize(&with_header)
             .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
-        Ok(formatted)
+        Ok(Finished { text: canonical.text, blocks: Some(canonical.blocks) })
     } else if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
         // A script keeps its interpreter line first.
-        Ok(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
+        other(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
     } else if path.ends_with(".yml") {
-        Ok(tidy_text(&format!("# {header}\n\n{text}")))
+        other(tidy_text(&format!("# {header}\n\n{text}")))
     } else if path.ends_with(".sh") {
-        Ok(tidy_text(&format!("#!/usr/bin/env bash\n# {header}\n\n{text}")))
+        other(tidy_text(&format!("#!/usr/bin/env bash\n# {header}\n\n{text}")))
     } else {
-        Ok(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
+        other(tidy_text(&format!("<!-- {header} -->\n\n{text}")))
     }
 }
 
@@ -439,7 +518,7 @@ mod tests {
         let text = renderer
             .render("keep/moved.tf.j2", minijinja::context! { moves => Value::from(Serde(&moves)) })
             .expect("renders");
-        let moved = finish("prod/moved.tf", "header", &text).expect("formats");
+        let moved = finish("prod/moved.tf", "header", &text).expect("formats").text;
         check_parses("prod/moved.tf", &moved).expect("parses");
         assert!(
             moved
@@ -449,7 +528,7 @@ mod tests {
         let text = renderer
             .render("keep/removed.tf.j2", minijinja::context! { removed => vec!["module.cache"] })
             .expect("renders");
-        let removed = finish("prod/removed.tf", "header", &text).expect("formats");
+        let removed = finish("prod/removed.tf", "header", &text).expect("formats").text;
         check_parses("prod/removed.tf", &removed).expect("parses");
         assert!(removed.contains("removed {\n  from = module.cache\n\n  lifecycle {\n    destroy = false\n  }\n}\n"));
     }

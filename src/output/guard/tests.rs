@@ -59,10 +59,7 @@ resource "aws_security_group" "cache" {
 "#;
 
 fn root(files: &[(&str, &str)]) -> RenderedRoot {
-    RenderedRoot {
-        name: "prod".into(),
-        files: files.iter().map(|(p, c)| (format!("prod/{p}"), c.to_string())).collect(),
-    }
+    RenderedRoot::new("prod", files.iter().map(|(p, c)| (format!("prod/{p}"), c.to_string())).collect())
 }
 
 fn seed() -> Vec<(&'static str, String)> {
