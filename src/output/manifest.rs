@@ -2,7 +2,7 @@
 //! the hash of the content infragen wrote (`path hash`). A line without a hash (the
 //! manifests of earlier versions) is read as a file of unknown content.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::owned_path;
@@ -148,17 +148,29 @@ impl Manifest {
         self.hash(&self.entries[index])
     }
 
-    /// Replaces the files of one root, keeping the other roots' entries. Every path of
-    /// `files` is one of `root`'s, and every path and hash one that [`Manifest::parse`]
-    /// accepts. Fails, changing nothing, when the manifest would outgrow its index (4 GiB).
-    pub fn replace_root(&mut self, root: &str, files: BTreeMap<String, Option<String>>) -> Result<(), String> {
-        debug_assert!(files.keys().all(|path| path.starts_with(&format!("{root}/"))), "{files:?}");
-        let range = self.root_range(root);
-        let before = self.entries[..range.start].iter().map(|e| self.entry(e));
-        let replaced = files.iter().map(|(path, hash)| (path.as_str(), hash.as_deref()));
-        let after = self.entries[range.end..].iter().map(|e| self.entry(e));
-        *self = Manifest::from_sorted(before.chain(replaced).chain(after)).ok_or_else(too_large)?;
-        Ok(())
+    /// This manifest with the files of `roots` replaced by `files` (path, hash), keeping
+    /// the other roots' entries: built once for all the roots a run rewrites, since a
+    /// rebuild per root would copy a thousand environments' megabytes a thousand times.
+    /// Every path of `files` is in one of `roots`, and every path and hash one that
+    /// [`Manifest::parse`] accepts. Fails when it would outgrow its index (4 GiB).
+    pub fn with_roots_replaced(
+        &self,
+        roots: &BTreeSet<&str>,
+        files: &BTreeMap<&str, Option<&str>>,
+    ) -> Result<Manifest, String> {
+        let in_roots = |path: &str| path.split_once('/').is_some_and(|(root, _)| roots.contains(root));
+        debug_assert!(files.keys().all(|path| in_roots(path)), "{files:?}");
+        let kept = self.entries.iter().map(|e| self.entry(e)).filter(|(path, _)| !in_roots(path));
+        let mut added = files.iter().map(|(path, hash)| (*path, *hash)).peekable();
+        let mut merged = Vec::with_capacity(self.entries.len() + files.len());
+        for entry in kept {
+            while let Some(first) = added.next_if(|(path, _)| *path < entry.0) {
+                merged.push(first);
+            }
+            merged.push(entry);
+        }
+        merged.extend(added);
+        Manifest::from_sorted(merged.iter().copied()).ok_or_else(too_large)
     }
 
     /// Whether `self` lists the same files as `older`, with the same hashes where `older`
@@ -232,10 +244,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_and_replaces_one_root() {
-        let mut manifest = Manifest::parse("# comment\ndev/main.tf\nprod/main.tf\n").expect("parses");
-        manifest
-            .replace_root("dev", [("dev/versions.tf".to_string(), Some("0123456789abcdef".to_string()))].into())
+    fn round_trips_and_replaces_a_root() {
+        let manifest = Manifest::parse("# comment\ndev/main.tf\nprod/main.tf\n")
+            .expect("parses")
+            .with_roots_replaced(
+                &BTreeSet::from(["dev"]),
+                &BTreeMap::from([("dev/versions.tf", Some("0123456789abcdef"))]),
+            )
             .expect("replaced");
         let text = manifest.render();
         assert!(text.ends_with("dev/versions.tf 0123456789abcdef\nprod/main.tf\n"), "{text}");
@@ -290,14 +305,28 @@ mod tests {
             "hashes are compared lowercased"
         );
 
-        let mut replaced = manifest.clone();
-        replaced.replace_root("dev", BTreeMap::from([("dev/b.tf".to_string(), None)])).expect("replaced");
-        assert_eq!(replaced.files().collect::<Vec<_>>(), ["dev-2/main.tf", "dev/b.tf", "prod/main.tf"]);
-        replaced
-            .replace_root("new", BTreeMap::from([("new/main.tf".to_string(), Some("0123456789abcdef".to_string()))]))
+        // Roots replaced at once, in one pass: one emptied, one changed, one new, placed
+        // among the others by path; the rest kept as they were.
+        let replaced = manifest
+            .with_roots_replaced(
+                &BTreeSet::from(["dev", "dev-2", "a", "e"]),
+                &BTreeMap::from([
+                    ("dev/b.tf", None),
+                    ("dev/z.tf", Some("00000000000000cc")),
+                    ("a/main.tf", Some("0123456789abcdef")),
+                    ("e/main.tf", None),
+                ]),
+            )
             .expect("replaced");
+        assert_eq!(
+            replaced.files().collect::<Vec<_>>(),
+            ["a/main.tf", "dev/b.tf", "dev/z.tf", "e/main.tf", "prod/main.tf"]
+        );
         assert_eq!(Manifest::parse(&replaced.render()), Ok(replaced.clone()));
-        assert_eq!(replaced.hash_of("new/main.tf"), Some("0123456789abcdef"));
+        assert_eq!(replaced.hash_of("a/main.tf"), Some("0123456789abcdef"));
+        assert_eq!(replaced.hash_of("dev/z.tf"), Some("00000000000000cc"));
+        // Replacing no root changes nothing.
+        assert_eq!(manifest.with_roots_replaced(&BTreeSet::new(), &BTreeMap::new()), Ok(manifest.clone()));
     }
 
     #[test]

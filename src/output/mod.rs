@@ -296,16 +296,18 @@ impl Plan {
             return Ok(());
         }
         let mut tree = Tree::open(out)?;
-        let mut new_manifest = self.manifest.clone();
-        for root in self.roots.iter().filter(|root| !self.fresh.contains(*root)) {
-            let files = in_root(&self.files, root)
-                .filter(|(_, change)| **change != FileChange::Removed)
-                .map(|(path, _)| (path.clone(), self.hashes.get(path).filter(|h| !h.is_empty()).cloned()))
-                .collect();
-            new_manifest
-                .replace_root(root, files)
-                .map_err(|message| OutputError::Invalid { path: MANIFEST_FILE.to_string(), message })?;
-        }
+        let replaced: BTreeSet<&str> =
+            self.roots.iter().filter(|root| !self.fresh.contains(*root)).map(String::as_str).collect();
+        let files = replaced
+            .iter()
+            .flat_map(|root| in_root(&self.files, root))
+            .filter(|(_, change)| **change != FileChange::Removed)
+            .map(|(path, _)| (path.as_str(), self.hashes.get(path).filter(|h| !h.is_empty()).map(String::as_str)))
+            .collect();
+        let new_manifest = self
+            .manifest
+            .with_roots_replaced(&replaced, &files)
+            .map_err(|message| OutputError::Invalid { path: MANIFEST_FILE.to_string(), message })?;
         let manifest_text = new_manifest.render();
         let on_disk = read_if_exists(&mut tree, MANIFEST_FILE)?;
         let change = match &on_disk {
