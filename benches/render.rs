@@ -22,7 +22,7 @@ fn main() {
         let start = Instant::now();
         for name in ["dev", "prod"] {
             let environment = workspace.load(name, &Overrides::default()).expect("shipped files are valid");
-            files += renderer.environment(&environment.architecture).expect("renders").files.len();
+            files += renderer.environment(&environment.architecture).expect("renders").files().len();
         }
         let elapsed = start.elapsed();
         total += elapsed;

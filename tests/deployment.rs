@@ -37,7 +37,10 @@ fn rendered(environment: &str, overrides: &Overrides) -> BTreeMap<String, String
     let loaded = workspace.load(environment, overrides).expect("the variant is valid");
     let root = Renderer::new().expect("templates").environment(&loaded.architecture).expect("renders");
     let prefix = format!("{environment}/");
-    root.files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_string(), text)).collect()
+    root.into_files()
+        .into_iter()
+        .map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_string(), text))
+        .collect()
 }
 
 fn parse(files: &BTreeMap<String, String>, path: &str) -> Body {

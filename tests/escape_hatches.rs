@@ -12,7 +12,7 @@ fn extra_alb_ingress_cidrs_open_https_besides_cloudfront() {
     };
     let arch = workspace.load("dev", &overrides).expect("loads").architecture;
     let root = infragen::render::Renderer::new().expect("templates").environment(&arch).expect("renders");
-    let groups = hcl::parse(&root.files["dev/modules/network/security-groups.tf"]).expect("parses");
+    let groups = hcl::parse(&root.files()["dev/modules/network/security-groups.tf"]).expect("parses");
     let rule = groups
         .blocks()
         .find(|b| b.identifier() == "resource" && b.labels().iter().any(|l| l.as_str() == "alb_https_extra"))
@@ -22,6 +22,6 @@ fn extra_alb_ingress_cidrs_open_https_besides_cloudfront() {
     };
     assert_eq!(attribute("cidr_ipv4"), "each.value");
     assert_eq!(attribute("from_port"), "443");
-    let main = &root.files["dev/main.tf"];
+    let main = &root.files()["dev/main.tf"];
     assert!(main.contains("alb_extra_ingress_cidrs = [\"203.0.113.0/24\"]"), "{main}");
 }

@@ -101,7 +101,7 @@ fn only_the_files_rendering_parsed_skip_the_check_before_writing() {
     let mut root = renderer.environment_unparsed(&environment.architecture, &[]).expect("renders");
     renderer.keep(&environment.architecture, &mut root, &["module.cache".to_string()]).expect("renders");
     let (checked, parsed): (Vec<&String>, Vec<&String>) =
-        root.files.keys().filter(|path| path.ends_with(".tf")).partition(|path| root.needs_parse_check(path));
+        root.files().keys().filter(|path| path.ends_with(".tf")).partition(|path| root.needs_parse_check(path));
     assert!(checked.iter().any(|path| path.as_str() == "prod/removed.tf"), "{checked:?}");
     assert!(checked.iter().any(|path| path.as_str() == "prod/variables.tf"), "{checked:?}");
     assert!(parsed.len() > 10, "{parsed:?}");
@@ -129,7 +129,7 @@ fn the_lexer_lists_the_top_level_blocks_the_parser_finds() {
         let pipeline = infragen::model::pipeline::Pipeline::new(&[arch]);
         let roots = [environment_root, renderer.bootstrap(arch, pipeline.as_ref()).expect("renders")];
         for root in &roots {
-            for (path, text) in &root.files {
+            for (path, text) in root.files() {
                 let lexed = infragen::render::format::top_level_blocks(text);
                 if !path.ends_with(".tf") {
                     assert_eq!(root.blocks(path), None, "{path}");

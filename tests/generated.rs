@@ -63,14 +63,14 @@ fn task_policy_arns_are_attached_to_the_task_role_as_they_are() {
     };
     let arch = workspace.load("dev", &overrides).expect("loads").architecture;
     let root = infragen::render::Renderer::new().expect("templates").environment(&arch).expect("renders");
-    let main = hcl::parse(&root.files["dev/main.tf"]).expect("parses");
+    let main = hcl::parse(&root.files()["dev/main.tf"]).expect("parses");
     let ecs = main.blocks().find(|b| b.labels().first().is_some_and(|l| l.as_str() == "ecs")).expect("ecs module");
     let passed = ecs.body().attributes().find(|a| a.key() == "task_policy_arns").expect("passed to the module");
     assert_eq!(
         *passed.expr(),
         hcl::Expression::Array(arns.iter().map(|a| hcl::Expression::String(a.to_string())).collect())
     );
-    let module = hcl::parse(&root.files["dev/modules/ecs/main.tf"]).expect("parses");
+    let module = hcl::parse(&root.files()["dev/modules/ecs/main.tf"]).expect("parses");
     let attachment = module
         .blocks()
         .find(|b| b.identifier() == "resource" && b.labels().iter().any(|l| l.as_str() == "task_extra"))
@@ -342,7 +342,8 @@ fn optional_resources_holding_data_are_protected_in_production_too() {
     let arch = workspace.load("prod", &overrides).expect("loads").architecture;
     let renderer = infragen::render::Renderer::new().expect("templates");
     let root = renderer.environment(&arch).expect("renders");
-    let files: Vec<(String, String)> = root.files.into_iter().filter(|(path, _)| path.ends_with(".tf")).collect();
+    let files: Vec<(String, String)> =
+        root.into_files().into_iter().filter(|(path, _)| path.ends_with(".tf")).collect();
     let found = stateful_protection(&files);
     for needed in ["aws_s3_bucket.images", "aws_route53_zone.this"] {
         assert!(
@@ -353,7 +354,8 @@ fn optional_resources_holding_data_are_protected_in_production_too() {
     // --allow-replace leaves it off exactly the named resource, for the run that replaces it.
     let root =
         renderer.environment_replacing(&arch, &["module.rds.aws_db_instance.this".to_string()]).expect("renders");
-    let files: Vec<(String, String)> = root.files.into_iter().filter(|(path, _)| path.ends_with(".tf")).collect();
+    let files: Vec<(String, String)> =
+        root.into_files().into_iter().filter(|(path, _)| path.ends_with(".tf")).collect();
     let found = stateful_protection(&files);
     let unprotected: Vec<&String> = found.iter().filter(|(_, p)| !p).map(|(a, _)| a).collect();
     assert_eq!(unprotected.len(), 1, "{unprotected:?}");
@@ -419,7 +421,7 @@ fn tasks_start_only_after_the_grants_of_their_roles() {
     };
     let arch = workspace.load("dev", &overrides).expect("loads").architecture;
     let root = infragen::render::Renderer::new().expect("templates").environment(&arch).expect("renders");
-    let ecs = hcl::parse(&root.files["dev/modules/ecs/main.tf"]).expect("parses");
+    let ecs = hcl::parse(&root.files()["dev/modules/ecs/main.tf"]).expect("parses");
     let grants = check("dev with task_policy_arns", &ecs);
     assert!(grants.contains(&"aws_iam_role_policy_attachment.task_extra".to_string()), "{grants:?}");
 }

@@ -171,11 +171,11 @@ fn try_cases(renderer: &Renderer, cases: &[Case<'_>]) -> (BTreeMap<String, usize
         let Ok(loaded) = load_environment(base, source, &Overrides::default()) else { continue };
         let Ok(arch) = Architecture::from_environment(&loaded) else { continue };
         *accepted.entry(field.join(".")).or_default() += 1;
-        let mut files = renderer.environment(&arch).expect("an accepted file renders").files;
+        let mut files = renderer.environment(&arch).expect("an accepted file renders").into_files();
         let pipeline = Pipeline::new(&[&arch]);
-        files.extend(renderer.bootstrap(&arch, pipeline.as_ref()).expect("bootstrap renders").files);
+        files.extend(renderer.bootstrap(&arch, pipeline.as_ref()).expect("bootstrap renders").into_files());
         if let Some(pipeline) = &pipeline {
-            files.extend(renderer.pipeline(pipeline).expect("the pipeline renders").files);
+            files.extend(renderer.pipeline(pipeline).expect("the pipeline renders").into_files());
         }
         for (path, content) in &files {
             if let Err(problem) = check(path, content) {

@@ -16,7 +16,7 @@ fn render(environment: &str, set: &[&str]) -> Result<BTreeMap<String, String>, S
     let overrides = Overrides { set: set.iter().map(|s| s.to_string()).collect(), ..Overrides::default() };
     let arch = workspace.load(environment, &overrides).map_err(|e| format!("{e:?}"))?.architecture;
     let root = infragen::render::Renderer::new().expect("templates").environment(&arch).expect("renders");
-    Ok(root.files.into_iter().map(|(path, text)| (path.to_string(), text)).collect())
+    Ok(root.into_files().into_iter().map(|(path, text)| (path.to_string(), text)).collect())
 }
 
 fn parse(files: &BTreeMap<String, String>, path: &str) -> hcl::Body {

@@ -70,13 +70,13 @@ fn fresh_renderings_hold_no_secrets_and_use_managed_ones() {
         let environment = workspace.load(name, &Overrides::default()).expect("shipped file is valid");
         let root = renderer.environment(&environment.architecture).expect("renders");
         let mut found = Vec::new();
-        for (path, text) in &root.files {
+        for (path, text) in root.files() {
             found.extend(findings(path, text));
         }
         assert!(found.is_empty(), "{}", found.join("\n"));
-        let rds = &root.files[&format!("{name}/modules/rds/main.tf")];
+        let rds = &root.files()[&format!("{name}/modules/rds/main.tf")];
         assert!(rds.contains("manage_master_user_password         = true"), "RDS manages the password");
-        let variables = &root.files[&format!("{name}/variables.tf")];
+        let variables = &root.files()[&format!("{name}/variables.tf")];
         let token = variables.split("variable \"amplify_access_token\"").nth(1).expect("token variable");
         assert!(token.contains("sensitive   = true"), "the Amplify token is sensitive");
         assert!(!token.split("variable ").next().unwrap_or_default().contains("default"), "and has no default");

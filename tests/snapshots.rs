@@ -20,7 +20,7 @@ fn shipped(name: &str) -> infragen::model::Architecture {
 
 /// A whole root as one text: each file under a `==> path <==` line.
 fn tree(root: &RenderedRoot) -> String {
-    root.files.iter().map(|(path, text)| format!("==> {path} <==\n{text}\n")).collect()
+    root.files().iter().map(|(path, text)| format!("==> {path} <==\n{text}\n")).collect()
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn bootstrap_with_the_accounts_github_oidc_provider() {
     let (dev, prod) = (load("dev"), load("prod"));
     let pipeline = infragen::model::pipeline::Pipeline::new(&[&dev, &prod]);
     let root = Renderer::new().expect("templates").bootstrap(&prod, pipeline.as_ref()).expect("renders");
-    insta::assert_snapshot!("bootstrap_existing_oidc_provider", root.files["bootstrap/github.tf"].as_str());
+    insta::assert_snapshot!("bootstrap_existing_oidc_provider", root.files()["bootstrap/github.tf"].as_str());
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub fn run(args: &CiArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Ex
         return Ok(Exit::Stale);
     }
     plan.write(&args.output, args.force)?;
-    for path in root.files.keys() {
+    for path in root.files().keys() {
         write_line(out, &format!("{out_dir}/{path}"))?;
     }
     let skipped: Vec<&str> =

@@ -96,7 +96,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         _ => return Err(Error::Internal(format!("data/explain.toml has no single entry for {address}"))),
     };
     let file = root
-        .files
+        .files()
         .iter()
         .find(|(path, text)| {
             path.ends_with(".tf")
@@ -105,7 +105,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         })
         .map(|(path, _)| path.clone())
         .unwrap_or_default();
-    let inputs = module_inputs(&root.files, &arch.environment, &address);
+    let inputs = module_inputs(root.files(), &arch.environment, &address);
     super::write_text(out, &explain(&environment.loaded, arch, &address, &entry, &file, &inputs))?;
     Ok(Exit::Success)
 }

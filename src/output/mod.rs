@@ -196,7 +196,7 @@ impl Plan {
     pub fn of_root(out: &Path, manifest: &Manifest, root: &RenderedRoot) -> Result<Plan, OutputError> {
         let mut tree = Tree::open(out)?;
         let mut plan = Plan { roots: vec![root.name.clone()], ..Plan::default() };
-        for (path, content) in &root.files {
+        for (path, content) in root.files() {
             owned_path(path).map_err(|message| OutputError::Invalid { path: path.clone(), message })?;
             let on_disk = read_if_exists(&mut tree, path)?;
             let change = match &on_disk {
@@ -217,7 +217,7 @@ impl Plan {
             plan.rendered.insert(path.clone(), content.clone());
         }
         for path in manifest.files_of(&root.name) {
-            if !root.files.contains_key(path)
+            if !root.files().contains_key(path)
                 && let Some(current) = read_if_exists(&mut tree, path)?
             {
                 plan.current.insert(path.to_string(), current);

@@ -207,7 +207,7 @@ impl<'a> Resources<'a> {
     /// The resources of a rendered root, from the blocks it keeps of its files.
     fn rendered(root: &'a RenderedRoot) -> Resources<'a> {
         let mut resources = Resources::default();
-        for path in root.files.keys().filter(|path| path.ends_with(".tf")) {
+        for path in root.files().keys().filter(|path| path.ends_with(".tf")) {
             if let Some(module) = module_of(&root.name, path) {
                 resources.modules.insert(module);
             }

@@ -52,9 +52,10 @@ pub enum RenderError {
 pub struct RenderedRoot {
     /// The root's directory name: the environment's name, or `bootstrap`.
     pub name: String,
-    /// Public to read: only the renderer adds files (`RenderedRoot::insert`), keeping
-    /// `blocks` in step; a root made otherwise comes from [`RenderedRoot::new`].
-    pub files: BTreeMap<String, String>,
+    /// Read through [`RenderedRoot::files`]: only the renderer adds files
+    /// (`RenderedRoot::insert`), keeping `blocks` and `parsed` in step; a root made
+    /// otherwise comes from [`RenderedRoot::new`].
+    files: BTreeMap<String, String>,
     /// The top-level blocks of every `.tf` file of `files`, by path: taken from the lex
     /// that formatted the file ([`format::Canonical`]), so that listing and counting
     /// resources, and the review, never lex a rendered file again. A function of `files`,
@@ -107,6 +108,16 @@ impl RenderedRoot {
             .map(|(path, text)| (path.clone(), format::top_level_blocks(text)))
             .collect();
         RenderedRoot { name: name.into(), files, blocks, parsed: BTreeSet::new() }
+    }
+
+    /// Its files, by path relative to the output directory.
+    pub fn files(&self) -> &BTreeMap<String, String> {
+        &self.files
+    }
+
+    /// Its files, taken out of it.
+    pub fn into_files(self) -> BTreeMap<String, String> {
+        self.files
     }
 
     /// Adds (or replaces) a file in its final form.
