@@ -190,12 +190,7 @@ pub fn recover(out: &mut Tree) -> Result<(), OutputError> {
         if !is_ours(out, &journal.staging)? {
             return Err(refuse(format!("it names {}, which is not a staging directory of infragen", journal.staging)));
         }
-        let manifest = match out.read(MANIFEST_FILE)? {
-            Some(text) => Manifest::read(text).map(|(manifest, _)| manifest).map_err(|message| {
-                OutputError::Refused { path: out.shown(MANIFEST_FILE).display().to_string(), message }
-            })?,
-            None => Manifest::default(),
-        };
+        let manifest = Manifest::read_from(out)?.map(|(manifest, _)| manifest).unwrap_or_default();
         let listed: BTreeSet<String> = manifest.files().map(str::to_string).collect();
         finish(out, journal, Some(&listed))?;
     }

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use super::owned_path;
+use super::tree::Tree;
+use super::{OutputError, owned_path};
 
 /// File name of the manifest, at the top of the output directory.
 pub const MANIFEST_FILE: &str = ".infragen-manifest";
@@ -54,6 +55,14 @@ impl Manifest {
         lines.sort_by(|a, b| a.0.cmp(b.0));
         lines.dedup_by(|later, first| later.0 == first.0);
         Manifest::from_sorted(lines.into_iter()).ok_or_else(too_large)
+    }
+
+    /// The manifest of the output directory `out` with [`Manifest::read`]'s verdict, or
+    /// `None` when it has none; one that infragen never writes is refused.
+    pub(super) fn read_from(out: &mut Tree) -> Result<Option<(Manifest, bool)>, OutputError> {
+        let Some(text) = out.read(MANIFEST_FILE)? else { return Ok(None) };
+        let refused = |message| OutputError::Refused { path: out.shown(MANIFEST_FILE).display().to_string(), message };
+        Manifest::read(text).map(Some).map_err(refused)
     }
 
     /// Reads the manifest on disk, and says whether `text` is exactly what

@@ -173,14 +173,12 @@ impl Plan {
     /// An empty plan for `out`, with the manifest on disk read: add roots with
     /// [`Plan::absorb`] or [`Plan::add_fresh`], then [`Plan::finish`].
     pub fn open(out: &Path) -> Result<Plan, OutputError> {
-        let mut tree = Tree::open(out)?;
-        let manifest_path = out.join(MANIFEST_FILE);
-        let (manifest, manifest_exists, manifest_canonical) = match read_if_exists(&mut tree, MANIFEST_FILE)? {
-            Some(text) => {
-                let (manifest, canonical) = Manifest::read(text)
-                    .map_err(|message| OutputError::Refused { path: manifest_path.display().to_string(), message })?;
-                (manifest, true, canonical)
-            }
+        let on_disk = match Tree::open(out)? {
+            Some(mut tree) => Manifest::read_from(&mut tree)?,
+            None => None,
+        };
+        let (manifest, manifest_exists, manifest_canonical) = match on_disk {
+            Some((manifest, canonical)) => (manifest, true, canonical),
             None => (Manifest::default(), false, false),
         };
         Ok(Plan { manifest, manifest_exists, manifest_canonical, ..Plan::default() })
