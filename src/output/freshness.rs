@@ -90,9 +90,7 @@ impl FreshnessRecord {
     ) -> Result<(), OutputError> {
         self.roots.remove(root);
         let Some(digest) = files_digest(lock.tree(), files)? else { return Ok(()) };
-        let counts: Vec<String> = resources.iter().map(|(module, n)| format!("{module}={n}")).collect();
-        let counts = if counts.is_empty() { "-".to_string() } else { counts.join(",") };
-        self.roots.insert(root.to_string(), (inputs.to_string(), digest, counts));
+        self.roots.insert(root.to_string(), (inputs.to_string(), digest, counts_text(resources)));
         Ok(())
     }
 
@@ -154,8 +152,13 @@ impl FreshnessRecord {
     }
 }
 
-/// The resources per module of a record's `module=count,...` (`-` for none); `None` when
-/// it is not one.
+/// Resources per module as the record writes them: `module=count,...`, `-` for none.
+fn counts_text(resources: &BTreeMap<String, usize>) -> String {
+    let counts: Vec<String> = resources.iter().map(|(module, n)| format!("{module}={n}")).collect();
+    if counts.is_empty() { "-".to_string() } else { counts.join(",") }
+}
+
+/// The resources per module of a record's [`counts_text`]; `None` when it is not one.
 fn parse_counts(counts: &str) -> Option<BTreeMap<String, usize>> {
     let mut resources = BTreeMap::new();
     for count in counts.split(',').filter(|c| *c != "-") {
