@@ -62,18 +62,14 @@ impl RdsContext {
             app_username: db.app_username.clone(),
             log_exports: RDS_LOG_EXPORTS.to_vec(),
             multi_az_waiver: (!db.multi_az)
-                .then(|| waiver(arch, "database.multi_az = false", "a single-AZ development database")),
+                .then(|| waiver("database.multi_az = false", "a single-AZ development database")),
             deletion_protection_waiver: (!db.deletion_protection)
-                .then(|| waiver(arch, "database.deletion_protection = false", "a development database may be deleted")),
+                .then(|| waiver("database.deletion_protection = false", "a development database may be deleted")),
             performance_insights_waiver: (!db.performance_insights).then(|| {
-                waiver(arch, "database.performance_insights = false", "not offered on every class; a cost choice here")
+                waiver("database.performance_insights = false", "not offered on every class; a cost choice here")
             }),
             monitoring_waiver: (db.enhanced_monitoring_interval == 0).then(|| {
-                waiver(
-                    arch,
-                    "database.enhanced_monitoring_interval = 0",
-                    "OS metrics are a cost choice of this environment",
-                )
+                waiver("database.enhanced_monitoring_interval = 0", "OS metrics are a cost choice of this environment")
             }),
         }
     }

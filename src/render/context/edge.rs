@@ -74,7 +74,7 @@ impl AlbContext {
         AlbContext {
             deletion_protection: alb.deletion_protection,
             deletion_protection_waiver: (!alb.deletion_protection)
-                .then(|| waiver(arch, "alb.deletion_protection = false", "a development load balancer may be deleted")),
+                .then(|| waiver("alb.deletion_protection = false", "a development load balancer may be deleted")),
             force_destroy_logs: !alb.deletion_protection,
             idle_timeout: alb.idle_timeout,
             ssl_policy: alb.ssl_policy.clone(),

@@ -302,10 +302,12 @@ pub const MODULES: &[ModuleSummary] = &[
     },
 ];
 
-/// Why a security check does not hold for this environment: the setting that turns it off
-/// and where it was chosen, for a `#checkov:skip` comment a reviewer can trace.
-pub fn waiver(arch: &Architecture, setting: &str, why: &str) -> String {
-    format!("{setting} in {} ({why}).", arch.source_name)
+/// Why a security check does not hold for this environment: the setting that turns it off,
+/// for a `#checkov:skip` comment a reviewer can trace. The file's header names the
+/// environment file; the reason does not, so that a module's files stay the same text in
+/// every environment that makes the same choice (see `render::memo`).
+pub fn waiver(setting: &str, why: &str) -> String {
+    format!("{setting} in the environment file ({why}).")
 }
 
 impl EnvironmentContext {
@@ -358,13 +360,12 @@ impl EnvironmentContext {
             backup: BackupContext::new(arch),
             amplify: AmplifyContext::new(arch),
             monitoring: MonitoringContext::new(arch),
-            cache: arch.cache.as_ref().map(|cache| CacheContext::new(arch, cache)),
+            cache: arch.cache.as_ref().map(CacheContext::new),
             cdn: CdnContext::new(arch),
             logs: LogsContext {
                 retention_days: arch.logs.retention_days,
                 short_retention_reason: (arch.logs.retention_days < 365).then(|| {
                     waiver(
-                        arch,
                         &format!("logs.retention_days = {}", arch.logs.retention_days),
                         "log retention is a cost choice of this environment",
                     )

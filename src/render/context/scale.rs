@@ -25,7 +25,7 @@ pub struct CacheContext {
 }
 
 impl CacheContext {
-    pub fn new(arch: &Architecture, cache: &Cache) -> Self {
+    pub fn new(cache: &Cache) -> Self {
         CacheContext {
             engine: cache.engine.name(),
             engine_label: match cache.engine {
@@ -38,15 +38,14 @@ impl CacheContext {
             nodes: 1 + cache.replicas,
             failover: cache.replicas > 0,
             failover_waiver: (cache.replicas == 0)
-                .then(|| waiver(arch, "cache.replicas = 0", "a single-node development cache")),
+                .then(|| waiver("cache.replicas = 0", "a single-node development cache")),
             subnets: match cache.subnets {
                 CacheSubnets::Database => "database",
                 CacheSubnets::Private => "private",
             },
             snapshot_retention_days: cache.snapshot_retention_days,
-            snapshot_waiver: (cache.snapshot_retention_days == 0).then(|| {
-                waiver(arch, "cache.snapshot_retention_days = 0", "the cache holds nothing that cannot be rebuilt")
-            }),
+            snapshot_waiver: (cache.snapshot_retention_days == 0)
+                .then(|| waiver("cache.snapshot_retention_days = 0", "the cache holds nothing that cannot be rebuilt")),
         }
     }
 }

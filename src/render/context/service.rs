@@ -142,11 +142,7 @@ impl EcsContext {
             container_insights: service.container_insights,
             container_insights_setting: if service.container_insights { "enabled" } else { "disabled" },
             container_insights_waiver: (!service.container_insights).then(|| {
-                waiver(
-                    arch,
-                    "service.container_insights = false",
-                    "per-task metrics are a cost choice of this environment",
-                )
+                waiver("service.container_insights = false", "per-task metrics are a cost choice of this environment")
             }),
             no_image_tag: NO_IMAGE_TAG,
             migrate_command: service.migrate_command.clone(),

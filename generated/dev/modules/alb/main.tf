@@ -11,7 +11,7 @@ data "aws_elb_service_account" "this" {}
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV2_AWS_76:The web ACL comes from the waf module (var.web_acl_arn), which checkov does not follow; it includes AWSManagedRulesKnownBadInputsRuleSet, the Log4j rules.
-  #checkov:skip=CKV_AWS_150:alb.deletion_protection = false in environments/dev.toml (a development load balancer may be deleted).
+  #checkov:skip=CKV_AWS_150:alb.deletion_protection = false in the environment file (a development load balancer may be deleted).
   name                       = var.name
   load_balancer_type         = "application"
   internal                   = false

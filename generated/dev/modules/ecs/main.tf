@@ -157,7 +157,7 @@ resource "aws_ecr_repository" "postgres_client" {
 ################################################################################
 
 resource "aws_ecs_cluster" "this" {
-  #checkov:skip=CKV_AWS_65:service.container_insights = false in environments/dev.toml (per-task metrics are a cost choice of this environment).
+  #checkov:skip=CKV_AWS_65:service.container_insights = false in the environment file (per-task metrics are a cost choice of this environment).
   name = var.name
 
   setting {
@@ -177,7 +177,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "backend" {
-  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in environments/dev.toml (log retention is a cost choice of this environment).
+  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in the environment file (log retention is a cost choice of this environment).
   name              = "/ecs/${var.name}/backend"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn

@@ -7,7 +7,7 @@
 data "aws_caller_identity" "current" {}
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
-  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in environments/dev.toml (log retention is a cost choice of this environment).
+  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in the environment file (log retention is a cost choice of this environment).
   name              = "/aws/vpc-flow-logs/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn

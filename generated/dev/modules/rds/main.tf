@@ -6,7 +6,7 @@
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in environments/dev.toml (log retention is a cost choice of this environment).
+  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in the environment file (log retention is a cost choice of this environment).
   for_each = toset(var.log_exports)
 
   name              = "/aws/rds/instance/${var.identifier}/${each.key}"
@@ -89,10 +89,10 @@ resource "terraform_data" "final_snapshot_suffix" {
 ################################################################################
 
 resource "aws_db_instance" "this" {
-  #checkov:skip=CKV_AWS_157:database.multi_az = false in environments/dev.toml (a single-AZ development database).
-  #checkov:skip=CKV_AWS_293:database.deletion_protection = false in environments/dev.toml (a development database may be deleted).
-  #checkov:skip=CKV_AWS_353:database.performance_insights = false in environments/dev.toml (not offered on every class; a cost choice here).
-  #checkov:skip=CKV_AWS_118:database.enhanced_monitoring_interval = 0 in environments/dev.toml (OS metrics are a cost choice of this environment).
+  #checkov:skip=CKV_AWS_157:database.multi_az = false in the environment file (a single-AZ development database).
+  #checkov:skip=CKV_AWS_293:database.deletion_protection = false in the environment file (a development database may be deleted).
+  #checkov:skip=CKV_AWS_353:database.performance_insights = false in the environment file (not offered on every class; a cost choice here).
+  #checkov:skip=CKV_AWS_118:database.enhanced_monitoring_interval = 0 in the environment file (OS metrics are a cost choice of this environment).
   identifier     = var.identifier
   engine         = "postgres"
   engine_version = var.engine_version

@@ -158,7 +158,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in environments/dev.toml (log retention is a cost choice of this environment).
+  #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in the environment file (log retention is a cost choice of this environment).
   # WAF only delivers to log groups whose names start with aws-waf-logs-.
   name              = "aws-waf-logs-${var.name}"
   retention_in_days = var.log_retention_days
