@@ -15,9 +15,11 @@ pub mod context;
 pub mod format;
 mod hcl;
 mod interface;
+mod memo;
 pub mod moved;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -62,9 +64,12 @@ pub struct RenderedRoot {
     /// so it changes nothing in what equality and clones mean.
     blocks: BTreeMap<String, Vec<format::TopLevelBlock>>,
     /// The `.tf` files hcl-edit already parsed in their final form while rendering (a
-    /// module's `variables.tf` and `outputs.tf`, read back for its README): the check
-    /// before writing ([`check_parses`]) need not parse them a second time.
+    /// module's `variables.tf` and `outputs.tf`, read back for its README, and files that
+    /// another root shared and that were parsed there, see [`memo`]): the check before
+    /// writing ([`check_parses`]) need not parse them a second time.
     parsed: BTreeSet<String>,
+    /// The files this root shares with other roots of the run, by path ([`memo`]).
+    shared: BTreeMap<String, Arc<memo::SharedFile>>,
 }
 
 /// Two roots are equal when they have the same files: `blocks` follows from the files, and
@@ -107,7 +112,7 @@ impl RenderedRoot {
             .filter(|(path, _)| path.ends_with(".tf"))
             .map(|(path, text)| (path.clone(), format::top_level_blocks(text)))
             .collect();
-        RenderedRoot { name: name.into(), files, blocks, parsed: BTreeSet::new() }
+        RenderedRoot { name: name.into(), files, blocks, parsed: BTreeSet::new(), shared: BTreeMap::new() }
     }
 
     /// Its files, by path relative to the output directory.
@@ -126,7 +131,15 @@ impl RenderedRoot {
             Some(blocks) => self.blocks.insert(path.clone(), blocks),
             None => self.blocks.remove(&path),
         };
-        self.parsed.remove(&path);
+        if file.parsed {
+            self.parsed.insert(path.clone());
+        } else {
+            self.parsed.remove(&path);
+        }
+        match file.shared {
+            Some(shared) => self.shared.insert(path.clone(), shared),
+            None => self.shared.remove(&path),
+        };
         self.files.insert(path, file.text);
     }
 
@@ -136,6 +149,9 @@ impl RenderedRoot {
         let Some(text) = self.files.get(path) else { return Ok(None) };
         let body = parse(path, text)?;
         self.parsed.insert(path.to_string());
+        if let Some(shared) = self.shared.get(path) {
+            shared.mark_parsed();
+        }
         Ok(Some(body))
     }
 
@@ -195,6 +211,8 @@ impl RenderedRoot {
 /// The template engine with every template loaded.
 pub struct Renderer {
     env: Environment<'static>,
+    /// The `.tf` files of the roots it rendered, for the roots that share them.
+    memo: memo::Memo,
 }
 
 impl Renderer {
@@ -229,7 +247,7 @@ impl Renderer {
         for (name, source) in TEMPLATES.iter().filter(|(name, _)| wanted(name)) {
             env.add_template(name, source).map_err(|e| template_error(name, e))?;
         }
-        Ok(Renderer { env })
+        Ok(Renderer { env, memo: memo::Memo::default() })
     }
 
     /// Renders the root module of one environment.
@@ -281,13 +299,10 @@ impl Renderer {
             };
             let versions_path = format!("{out_dir}versions.tf");
             let versions = self.render("modules/common/versions.tf.j2", versions_context)?;
-            let versions = finish(&versions_path, &header, &versions)?;
+            let versions = self.finish(&versions_path, &header, &versions)?;
             rendered.insert(versions_path, versions);
 
-            let variables = rendered.parse(&format!("{out_dir}variables.tf"))?;
-            let outputs = rendered.parse(&format!("{out_dir}outputs.tf"))?;
-            let interface = interface::Interface::read(variables.as_ref(), outputs.as_ref())
-                .map_err(|message| RenderError::Parse { file: format!("{out_dir}variables.tf"), message })?;
+            let interface = self.interface(&mut rendered, &out_dir)?;
             let readme_context = minijinja::context! {
                 module => Value::from(Serde(module)),
                 interface => Value::from(Serde(&interface)),
@@ -295,14 +310,14 @@ impl Renderer {
             };
             let readme_path = format!("{out_dir}README.md");
             let readme = self.render(&format!("modules/{}/README.md.j2", module.name), readme_context)?;
-            let readme = finish(&readme_path, &header, &readme)?;
+            let readme = self.finish(&readme_path, &header, &readme)?;
             rendered.insert(readme_path, readme);
         }
         let moves = moved::applying(moved::all(), &rendered.addresses());
         if !moves.is_empty() {
             let path = format!("{root}/moved.tf");
             let text = self.render("keep/moved.tf.j2", minijinja::context! { moves => Value::from(Serde(&moves)) })?;
-            let moved = finish(&path, &header, &text)?;
+            let moved = self.finish(&path, &header, &text)?;
             rendered.insert(path, moved);
         }
         Ok(rendered)
@@ -314,7 +329,7 @@ impl Renderer {
     pub fn keep(&self, arch: &Architecture, root: &mut RenderedRoot, removed: &[String]) -> Result<(), RenderError> {
         let path = format!("{}/removed.tf", root.name);
         let text = self.render("keep/removed.tf.j2", minijinja::context! { removed => removed.to_vec() })?;
-        let removed = finish(&path, &environment_header(arch), &text)?;
+        let removed = self.finish(&path, &environment_header(arch), &text)?;
         root.insert(path, removed);
         Ok(())
     }
@@ -372,10 +387,35 @@ impl Renderer {
             if text.trim().is_empty() {
                 continue;
             }
-            let file = finish(&path, header, &text)?;
+            let file = self.finish(&path, header, &text)?;
             root.insert(path, file);
         }
         Ok(())
+    }
+
+    /// The interface of the module in `dir`, read back from its `variables.tf` and
+    /// `outputs.tf` (or from the memo, when another root had the same files).
+    fn interface(&self, rendered: &mut RenderedRoot, dir: &str) -> Result<interface::Interface, RenderError> {
+        let paths = [format!("{dir}variables.tf"), format!("{dir}outputs.tf")];
+        let file = |path: &String| rendered.files.contains_key(path).then(|| rendered.shared.get(path).cloned());
+        let files = [file(&paths[0]), file(&paths[1])];
+        let shared = [0, 1].map(|i| files[i].as_ref().map(|shared| shared.as_deref()));
+        self.memo.interface(shared, || {
+            let variables = rendered.parse(&paths[0])?;
+            let outputs = rendered.parse(&paths[1])?;
+            interface::Interface::read(variables.as_ref(), outputs.as_ref())
+                .map_err(|message| RenderError::Parse { file: paths[0].clone(), message })
+        })
+    }
+
+    /// Puts the header on a rendered file and brings it into its final form (a `.tf` file is
+    /// formatted, and parsed only when the memo shares it: see [`check_parses`]).
+    fn finish(&self, path: &str, header: &str, text: &str) -> Result<Finished, RenderError> {
+        if path.ends_with(".tf") {
+            self.memo.finish_tf(path, header, text)
+        } else {
+            Ok(finish_text(path, header, text))
+        }
     }
 
     fn render(&self, template: &str, context: Value) -> Result<String, RenderError> {
@@ -421,18 +461,16 @@ struct Finished {
     /// The top-level blocks of a `.tf` file ([`format::Canonical::blocks`]); `None` for
     /// any other file.
     blocks: Option<Vec<format::TopLevelBlock>>,
+    /// Whether hcl-edit parsed the text (a `.tf` file another root shared, see [`memo`]).
+    parsed: bool,
+    /// The memo's entry for a `.tf` file roots may share.
+    shared: Option<Arc<memo::SharedFile>>,
 }
 
-/// Puts the header on a rendered file and brings it into its final form (a `.tf` file is
-/// formatted, not yet parsed: see [`check_parses`]).
-fn finish(path: &str, header: &str, text: &str) -> Result<Finished, RenderError> {
-    let other = |text: String| Ok(Finished { text, blocks: None });
-    if path.ends_with(".tf") {
-        let with_header = format!("# {header}\n\n{text}");
-        let canonical = format::canonicalize(&with_header)
-            .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
-        Ok(Finished { text: canonical.text, blocks: Some(canonical.blocks) })
-    } else if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
+/// Puts the header on a rendered file other than a `.tf` file and tidies it.
+fn finish_text(path: &str, header: &str, text: &str) -> Finished {
+    let other = |text: String| Finished { text, blocks: None, parsed: false, shared: None };
+    if let Some(script) = text.strip_prefix("#!/bin/sh\n") {
         // A script keeps its interpreter line first.
         other(tidy_text(&format!("#!/bin/sh\n# {header}\n{script}")))
     } else if path.ends_with(".yml") {
@@ -529,7 +567,7 @@ mod tests {
         let text = renderer
             .render("keep/moved.tf.j2", minijinja::context! { moves => Value::from(Serde(&moves)) })
             .expect("renders");
-        let moved = finish("prod/moved.tf", "header", &text).expect("formats").text;
+        let moved = renderer.finish("prod/moved.tf", "header", &text).expect("formats").text;
         check_parses("prod/moved.tf", &moved).expect("parses");
         assert!(
             moved
@@ -539,7 +577,7 @@ mod tests {
         let text = renderer
             .render("keep/removed.tf.j2", minijinja::context! { removed => vec!["module.cache"] })
             .expect("renders");
-        let removed = finish("prod/removed.tf", "header", &text).expect("formats").text;
+        let removed = renderer.finish("prod/removed.tf", "header", &text).expect("formats").text;
         check_parses("prod/removed.tf", &removed).expect("parses");
         assert!(removed.contains("removed {\n  from = module.cache\n\n  lifecycle {\n    destroy = false\n  }\n}\n"));
     }
