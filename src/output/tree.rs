@@ -133,7 +133,7 @@ impl Tree {
             let fd = match opened {
                 Ok(fd) => fd,
                 Err(Errno::NOENT) => return Ok(None),
-                Err(errno) => return Err(self.classify_at(&parent_fd, relative, name, errno)),
+                Err(errno) => return Err(self.classify_at(parent_fd.as_fd(), relative, name, errno)),
             };
             if self.dirs.len() >= MAX_OPEN_DIRS {
                 self.dirs.clear();
@@ -143,19 +143,25 @@ impl Tree {
         Ok(self.dirs.get(relative).map(AsFd::as_fd))
     }
 
-    /// The open directory holding `relative` and the file's name in it.
-    fn parent_of<'a>(&mut self, relative: &'a str, create: bool) -> Result<Option<(OwnedFd, &'a str)>, OutputError> {
+    /// Opens the directory holding `relative` (creating it when `create` is set): whether
+    /// it exists. Then [`Tree::parent`] lends it.
+    fn open_parent(&mut self, relative: &str, create: bool) -> Result<bool, OutputError> {
+        Ok(self.dir(split(relative).0, create)?.is_some())
+    }
+
+    /// The directory holding `relative`, as [`Tree::open_parent`] opened it, and the file's
+    /// name in it. Lent, not duplicated: a descriptor duplicated and closed per file cost
+    /// two system calls for each of the thousands of files of a fresh tree.
+    fn parent<'a>(&self, relative: &'a str) -> Result<(BorrowedFd<'_>, &'a str), OutputError> {
         let (parent, name) = split(relative);
-        let shown = self.shown(parent);
-        match self.dir(parent, create)? {
-            Some(fd) => Ok(Some((fd.try_clone_to_owned().map_err(|e| OutputError::io(&shown, e))?, name))),
-            None => Ok(None),
-        }
+        let fd = if parent.is_empty() { Some(self.fd.as_fd()) } else { self.dirs.get(parent).map(AsFd::as_fd) };
+        let not_open = || OutputError::io(&self.shown(parent), io::ErrorKind::NotFound.into());
+        Ok((fd.ok_or_else(not_open)?, name))
     }
 
     /// Names a failure to open `name` in `parent`: a link, something that is not what was
     /// expected, or an I/O error.
-    fn classify_at(&self, parent: &OwnedFd, relative: &str, name: &str, errno: Errno) -> OutputError {
+    fn classify_at(&self, parent: BorrowedFd<'_>, relative: &str, name: &str, errno: Errno) -> OutputError {
         classify(&self.shown(relative), errno, || {
             rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).ok().map(|s| FileType::from_raw_mode(s.st_mode))
         })
@@ -164,13 +170,16 @@ impl Tree {
     /// The text of the regular file `relative`, or `None` when it does not exist. A file
     /// that is not UTF-8 cannot be what infragen wrote; it reads as different text.
     pub fn read(&mut self, relative: &str) -> Result<Option<String>, OutputError> {
-        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
+        if !self.open_parent(relative, false)? {
+            return Ok(None);
+        }
+        let (parent, name) = self.parent(relative)?;
         // O_NONBLOCK: a FIFO put at a file's place must not stall the run.
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(&parent, name, flags, Mode::empty()) {
+        let fd = match rustix::fs::openat(parent, name, flags, Mode::empty()) {
             Ok(fd) => fd,
             Err(Errno::NOENT) => return Ok(None),
-            Err(errno) => return Err(self.classify_at(&parent, relative, name, errno)),
+            Err(errno) => return Err(self.classify_at(parent, relative, name, errno)),
         };
         let shown = self.shown(relative);
         let stat = rustix::fs::fstat(&fd).map_err(|e| OutputError::io(&shown, e.into()))?;
@@ -188,8 +197,11 @@ impl Tree {
 
     /// Whether `relative` exists (as anything, a link included), without following links.
     pub fn exists(&mut self, relative: &str) -> Result<bool, OutputError> {
-        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(false) };
-        match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+        if !self.open_parent(relative, false)? {
+            return Ok(false);
+        }
+        let (parent, name) = self.parent(relative)?;
+        match rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(_) => Ok(true),
             Err(Errno::NOENT) => Ok(false),
             Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
@@ -198,8 +210,11 @@ impl Tree {
 
     /// The status of `relative` itself (a link is itself), or `None` when it does not exist.
     fn lstat(&mut self, relative: &str) -> Result<Option<rustix::fs::Stat>, OutputError> {
-        let Some((parent, name)) = self.parent_of(relative, false)? else { return Ok(None) };
-        match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+        if !self.open_parent(relative, false)? {
+            return Ok(None);
+        }
+        let (parent, name) = self.parent(relative)?;
+        match rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(stat) => Ok(Some(stat)),
             Err(Errno::NOENT) => Ok(None),
             Err(errno) => Err(OutputError::io(&self.shown(relative), errno.into())),
@@ -236,37 +251,35 @@ impl Tree {
     /// Creates the file `relative` (it must not exist) with `content`, creating the
     /// directories above it. Returns the open file so that the caller can sync it later.
     pub fn create_file(&mut self, relative: &str, content: &[u8]) -> Result<File, OutputError> {
-        let (parent, name) = self.parent_of(relative, true)?.expect("created");
+        self.open_parent(relative, true)?;
+        let (parent, name) = self.parent(relative)?;
         crash_point();
         let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(&parent, name, flags, Mode::from_raw_mode(0o666))
-            .map_err(|errno| self.classify_at(&parent, relative, name, errno))?;
+        let fd = rustix::fs::openat(parent, name, flags, Mode::from_raw_mode(0o666))
+            .map_err(|errno| self.classify_at(parent, relative, name, errno))?;
         self.changed(split(relative).0);
         let mut file = File::from(fd);
         file.write_all(content).map_err(|e| OutputError::io(&self.shown(relative), e))?;
         Ok(file)
     }
 
-    /// The directories holding `relative` in `from` (it must exist) and in this tree
-    /// (created), and the file's name in both: for moving or linking it across.
-    fn both_parents<'a>(
-        &mut self,
-        from: &mut Tree,
-        relative: &'a str,
-    ) -> Result<(OwnedFd, OwnedFd, &'a str), OutputError> {
-        let (source, name) = from
-            .parent_of(relative, false)?
-            .ok_or_else(|| OutputError::io(&from.shown(relative), io::ErrorKind::NotFound.into()))?;
-        let (target, _) = self.parent_of(relative, true)?.expect("created");
-        Ok((source, target, name))
+    /// Opens the directories holding `relative` in `from` (it must exist) and in this tree
+    /// (created): for moving or linking it across, each then lent by [`Tree::parent`].
+    fn open_both_parents(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
+        if !from.open_parent(relative, false)? {
+            return Err(OutputError::io(&from.shown(relative), io::ErrorKind::NotFound.into()));
+        }
+        self.open_parent(relative, true)?;
+        Ok(())
     }
 
     /// Moves `relative` from `from` to the same place in this tree, creating the
     /// directories above it. A link at the target's place is replaced, never followed.
     pub fn rename_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
-        let (source, target, name) = self.both_parents(from, relative)?;
+        self.open_both_parents(from, relative)?;
+        let ((source, name), (target, _)) = (from.parent(relative)?, self.parent(relative)?);
         crash_point();
-        rustix::fs::renameat(&source, name, &target, name)
+        rustix::fs::renameat(source, name, target, name)
             .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))?;
         from.changed(split(relative).0);
         self.changed(split(relative).0);
@@ -276,18 +289,19 @@ impl Tree {
     /// Removes the file `relative` if it exists (a link is removed itself), then the
     /// directories that leaves empty, up to this one. Returns whether it existed.
     pub fn remove_file(&mut self, relative: &str) -> Result<bool, OutputError> {
-        let Some((parent, name)) = self.parent_of(relative, false)? else {
+        if !self.open_parent(relative, false)? {
             self.remove_empty_parents(relative)?;
             return Ok(false);
-        };
+        }
+        let (parent, name) = self.parent(relative)?;
         crash_point();
-        let existed = match rustix::fs::unlinkat(&parent, name, AtFlags::empty()) {
+        let existed = match rustix::fs::unlinkat(parent, name, AtFlags::empty()) {
             Ok(()) => {
                 self.changed(split(relative).0);
                 true
             }
             Err(Errno::NOENT) => false,
-            Err(errno) => return Err(self.classify_at(&parent, relative, name, errno)),
+            Err(errno) => return Err(self.classify_at(parent, relative, name, errno)),
         };
         // Also when the file was gone already: a run that died between removing it and
         // its directory leaves the directory for this one.
@@ -366,9 +380,7 @@ impl Tree {
         match rustix::fs::openat(&self.fd, name, DIR_FLAGS, Mode::empty()) {
             Ok(fd) => Ok(Some(Tree::new(path, fd))),
             Err(Errno::NOENT) => Ok(None),
-            Err(errno) => {
-                Err(self.classify_at(&self.fd.try_clone().map_err(|e| OutputError::io(&path, e))?, name, name, errno))
-            }
+            Err(errno) => Err(self.classify_at(self.fd.as_fd(), name, name, errno)),
         }
     }
 
@@ -410,9 +422,10 @@ impl Tree {
     /// Links the file `relative` of `from` to the same place in this tree (a backup that
     /// shares the file's content), creating the directories above it.
     pub fn link_from(&mut self, from: &mut Tree, relative: &str) -> Result<(), OutputError> {
-        let (source, target, name) = self.both_parents(from, relative)?;
+        self.open_both_parents(from, relative)?;
+        let ((source, name), (target, _)) = (from.parent(relative)?, self.parent(relative)?);
         crash_point();
-        rustix::fs::linkat(&source, name, &target, name, AtFlags::empty())
+        rustix::fs::linkat(source, name, target, name, AtFlags::empty())
             .map_err(|errno| OutputError::io(&self.shown(relative), errno.into()))?;
         self.changed(split(relative).0);
         Ok(())
