@@ -468,8 +468,10 @@ impl Plan {
         for _ in 0..crate::parallel::cores(4).min(roots.len()).max(1) {
             handles.push((out.handle()?, new.handle()?, old.handle()?));
         }
-        let staged = crate::parallel::map_with(&roots, handles, |(out, new, old), _, (_, files)| {
-            self.stage_files(files, out, new, old)
+        let staged = while_syncing(staging, || {
+            crate::parallel::map_with(&roots, handles, |(out, new, old), _, (_, files)| {
+                self.stage_files(files, out, new, old)
+            })
         });
         let (mut puts, mut removes) = (Vec::new(), Vec::new());
         for steps in staged {
@@ -534,6 +536,33 @@ impl Plan {
         }
         Ok(steps)
     }
+}
+
+/// Runs `stage` while another thread has the disk write what is already staged, every few
+/// milliseconds: the disk works while files are still being created, and the `syncfs`
+/// after staging waits only for the last of them (a fresh tree of a hundred environments
+/// waited 60 ms for all of them). Durability still comes from that last sync alone; these
+/// only start the writing earlier, and their errors are that sync's to report.
+#[cfg(target_os = "linux")]
+fn while_syncing<R>(staging: &Tree, stage: impl FnOnce() -> R) -> R {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    let fd = staging.fd();
+    let (stop, stopped) = channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(std::time::Duration::from_millis(10)) {
+                let _ = rustix::fs::syncfs(fd);
+            }
+        });
+        let result = stage();
+        drop(stop);
+        result
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn while_syncing<R>(_: &Tree, stage: impl FnOnce() -> R) -> R {
+    stage()
 }
 
 /// Files as (path, text).
