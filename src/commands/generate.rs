@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::pipeline::{Pipeline, PipelineMember};
 use crate::output::{
     FileChange, Freshness, FreshnessRecord, Guard, MANIFEST_FILE, Manifest, OutputLock, Plan, Review, RootReport,
-    StaleReference, read_generated, review_markdown, stale_references, stale_references_of,
+    StaleReference, Written, read_generated, review_markdown, stale_references, stale_references_of,
 };
 use crate::render::{Renderer, check_parses};
 use crate::workspace::{Environment, Workspace};
@@ -241,14 +241,18 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     let lock = lock.as_mut().expect("gen creates and locks the directory");
     plan.write_locked(lock, args.force)?;
     // What was written is now known fresh: the next run need not render it.
-    let mut recorded = Ok(());
-    for (root, inputs) in planned.iter().zip(&inputs) {
-        // A fresh root's record stands as it is (its files were not touched); every other
-        // root was rendered and counted.
-        if let (Ok(()), Some(resources)) = (&recorded, &root.resources) {
-            recorded = record.set(lock, &root.name, inputs, plan.hashes_of(&root.name), resources);
-        }
-    }
+    // A fresh root's record stands as it is (its files were not touched); every other
+    // root was rendered and counted.
+    let written: Vec<Written> = planned
+        .iter()
+        .zip(&inputs)
+        .filter_map(|(root, inputs)| {
+            let resources = root.resources.as_ref()?;
+            Some(Written { root: &root.name, inputs, files: plan.hashes_of(&root.name).collect(), resources })
+        })
+        .collect();
+    let recorded = record.set_all(lock, &written);
+    drop(written);
     if let Err(error) = recorded.and_then(|()| record.write(lock)) {
         write_line(err, &format!("warning: {error} (only the next run's speed suffers)"))?;
     }

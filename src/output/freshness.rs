@@ -46,6 +46,17 @@ pub struct FreshnessRecord {
     roots: BTreeMap<String, (String, String, String)>,
 }
 
+/// A root a run wrote, for [`FreshnessRecord::set_all`].
+pub struct Written<'a> {
+    pub root: &'a str,
+    /// The digest of its inputs.
+    pub inputs: &'a str,
+    /// Its files as the manifest lists them: (path, content hash).
+    pub files: Vec<(&'a str, &'a str)>,
+    /// Its resources per module.
+    pub resources: &'a BTreeMap<String, usize>,
+}
+
 /// Whether a root on disk is known to be what rendering it would give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
@@ -88,9 +99,25 @@ impl FreshnessRecord {
         files: impl Iterator<Item = (&'a str, &'a str)>,
         resources: &BTreeMap<String, usize>,
     ) -> Result<(), OutputError> {
-        self.roots.remove(root);
-        let Some(digest) = files_digest(lock.tree(), files)? else { return Ok(()) };
-        self.roots.insert(root.to_string(), (inputs.to_string(), digest, counts_text(resources)));
+        self.set_all(lock, &[Written { root, inputs, files: files.collect(), resources }])
+    }
+
+    /// [`FreshnessRecord::set`] for every root a run wrote, the stamps of their files read
+    /// on every core: a fresh tree of a hundred environments has thousands of files.
+    pub fn set_all(&mut self, lock: &mut OutputLock, written: &[Written<'_>]) -> Result<(), OutputError> {
+        let tree = lock.tree();
+        let handles: Vec<Tree> = (0..crate::parallel::cores(4).min(written.len()).max(1))
+            .map(|_| tree.handle())
+            .collect::<Result<_, _>>()?;
+        let digests =
+            crate::parallel::map_with(written, handles, |tree, _, root| files_digest(tree, root.files.iter().copied()));
+        for (root, digest) in written.iter().zip(digests) {
+            self.roots.remove(root.root);
+            if let Some(digest) = digest? {
+                self.roots
+                    .insert(root.root.to_string(), (root.inputs.to_string(), digest, counts_text(root.resources)));
+            }
+        }
         Ok(())
     }
 

@@ -30,7 +30,7 @@ use std::io;
 use std::path::Path;
 
 pub use additions::{StaleReference, stale_references, stale_references_of};
-pub use freshness::{FRESHNESS_FILE, Freshness, FreshnessRecord, inputs_digest};
+pub use freshness::{FRESHNESS_FILE, Freshness, FreshnessRecord, Written, inputs_digest};
 pub use guard::{Finding, FindingKind, Guard, STATEFUL_TABLE, Stateful};
 pub use journal::{JOURNAL_FILE, STAGING_PREFIX};
 pub use lock::{LOCK_FILE, OutputLock};
