@@ -24,6 +24,11 @@ pub fn map_with<T: Sync, S: Send, R: Send>(
     states: Vec<S>,
     f: impl Fn(&mut S, usize, &T) -> R + Sync,
 ) -> Vec<R> {
+    let states = match <[S; 1]>::try_from(states) {
+        // One worker works on this thread: a thread of its own would only cost its start.
+        Ok([mut state]) => return items.iter().enumerate().map(|(i, item)| f(&mut state, i, item)).collect(),
+        Err(states) => states,
+    };
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = states

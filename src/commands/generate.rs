@@ -11,7 +11,8 @@ use crate::diagnostic::Diagnostics;
 use crate::model::pipeline::{Pipeline, PipelineMember};
 use crate::output::{
     FileChange, Freshness, FreshnessRecord, Guard, MANIFEST_FILE, Manifest, OutputLock, Plan, Review, RootReport,
-    StaleReference, Written, read_generated, review_markdown, stale_references, stale_references_of,
+    StagedRoot, Staging, StaleReference, Written, read_generated, review_markdown, stale_references,
+    stale_references_of,
 };
 use crate::render::{Renderer, check_parses};
 use crate::workspace::{Environment, Workspace};
@@ -124,22 +125,48 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // The roots that need it are rendered, compared and checked, each on its own, and
     // dropped when they change nothing.
     let renderer = if jobs.iter().any(|job| job.source.environment.is_some()) { Some(Renderer::new()?) } else { None };
-    // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
     let renders = jobs.iter().filter(|job| job.source.environment.is_some()).count();
-    let results = crate::parallel::map(&jobs, if renders >= 2 { 2 } else { 8 }, |_, job| -> Result<Planned, Error> {
-        match (&renderer, &job.source.environment) {
-            (Some(renderer), Some(environment)) => {
-                job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)
+    // Writing begins with the rendering: each root is staged by the worker that rendered
+    // it (see `Staging`). Nothing in the tree changes before the plan is whole and passes
+    // the checks below; a run that stops before that removes what it staged.
+    let mut staging = match (lock.as_mut(), args.check) {
+        (Some(lock), false) if renders > 0 => Some(plan.begin_write(lock, args.force)?),
+        _ => None,
+    };
+    // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
+    let threads = if jobs.len() >= if renders >= 2 { 2 } else { 8 } { crate::parallel::cores(jobs.len()) } else { 1 };
+    let mut handles = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        handles.push(staging.as_ref().map(Staging::handles).transpose()?);
+    }
+    let render_all = || {
+        crate::parallel::map_with(&jobs, handles, |handles, _, job| -> Result<Planned, Error> {
+            let mut planned = match (&renderer, &job.source.environment) {
+                (Some(renderer), Some(environment)) => {
+                    job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)?
+                }
+                _ => job.fresh(&args.out, plan.manifest())?,
+            };
+            if let (Some(handles), Some(part)) = (handles.as_mut(), planned.part.as_mut()) {
+                planned.staged = Some(part.stage_root(handles)?);
+                part.forget_texts();
             }
-            _ => job.fresh(&args.out, plan.manifest()),
-        }
-    });
+            Ok(planned)
+        })
+    };
+    let results = match &staging {
+        Some(staging) => staging.while_syncing(render_all),
+        None => render_all(),
+    };
     let mut planned = Vec::new();
     for result in results {
         let mut root = result?;
         match root.part.take() {
             Some(part) => plan.absorb(part),
             None => plan.add_fresh(&root.name),
+        }
+        if let (Some(staging), Some(staged)) = (staging.as_mut(), root.staged.take()) {
+            staging.add(staged);
         }
         planned.push(root);
     }
@@ -239,7 +266,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         }
     }
     let lock = lock.as_mut().expect("gen creates and locks the directory");
-    plan.write_locked(lock, args.force)?;
+    match staging {
+        Some(staging) => plan.write_staged(lock, staging)?,
+        None => plan.write_locked(lock, args.force)?,
+    }
     // What was written is now known fresh: the next run need not render it.
     // A fresh root's record stands as it is (its files were not touched); every other
     // root was rendered and counted.
@@ -382,6 +412,8 @@ struct Planned {
     review: Review,
     /// Resources per module; `None` for a fresh root, whose counts the record holds.
     resources: Option<BTreeMap<String, usize>>,
+    /// Its changed files, staged for the write by the worker that rendered it.
+    staged: Option<StagedRoot>,
     stale: Vec<StaleReference>,
 }
 
@@ -425,6 +457,7 @@ impl Job<'_> {
             resources: Some(resources),
             stale: stale_references(out, &part, &root.name)?,
             part: None,
+            staged: None,
         };
         part.forget_unchanged(&root.name);
         Ok(Planned { part: Some(part), ..planned })
@@ -444,6 +477,7 @@ impl Job<'_> {
             review: Review::default(),
             resources: None,
             stale,
+            staged: None,
         })
     }
 }

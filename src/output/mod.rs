@@ -424,39 +424,76 @@ impl Plan {
         if self.is_up_to_date() {
             return Ok(());
         }
+        let staging = self.begin_write(lock, force)?;
+        self.write_staged(lock, staging)
+    }
+
+    /// Begins a write into the locked directory (see [`Staging`]), before the plan is
+    /// whole. Refuses a directory infragen did not create unless `force` is set.
+    pub fn begin_write(&self, lock: &mut OutputLock, force: bool) -> Result<Staging, OutputError> {
         let out = lock.tree();
         if !self.manifest_exists && !force && !is_empty_but_for_the_lock(out)? {
             return Err(OutputError::NotOurs { dir: out.path().display().to_string() });
         }
-        let (staging_name, mut staging) = journal::create_staging(out)?;
-        let steps = match self.stage(out, &mut staging) {
-            Ok(steps) => steps,
-            Err(error) => {
-                // Nothing in the tree has changed yet.
-                let _ = journal::remove_staging(out, &staging_name);
-                return Err(error);
-            }
-        };
-        let journal = Journal { staging: staging_name.clone(), direction: Direction::Forward, steps };
-        if let Err(error) = journal::commit(out, &mut staging, &journal) {
+        let (name, staging) = journal::create_staging(out)?;
+        let mut staging = Staging { name, out: out.handle()?, new: None, old: None, staging, staged: Vec::new() };
+        staging.new = Some(staging.staging.create_child(journal::NEW_DIR)?);
+        staging.old = Some(staging.staging.create_child(journal::OLD_DIR)?);
+        Ok(staging)
+    }
+
+    /// Stages the changed files of this plan of one root ([`Plan::of_root`]) into
+    /// `staging` through a worker's `handles` (see [`Staging`]).
+    pub fn stage_root(&self, handles: &mut StagingHandles) -> Result<StagedRoot, OutputError> {
+        let files: Vec<(&String, &FileChange)> =
+            self.files.iter().filter(|(_, change)| **change != FileChange::Unchanged).collect();
+        let steps = self.stage_files(&files, &mut handles.out, &mut handles.new, &mut handles.old)?;
+        Ok(StagedRoot { roots: self.roots.clone(), steps })
+    }
+
+    /// Forgets the texts of the files, rendered and on disk: once a root is staged and
+    /// reviewed, a write needs only its hashes and its changes, and a run over a thousand
+    /// new environments need not hold all of them.
+    pub fn forget_texts(&mut self) {
+        self.rendered.clear();
+        self.current.clear();
+    }
+
+    /// Finishes a write [`Plan::begin_write`] began, with the roots staged ahead
+    /// ([`Staging::add`]): stages the rest (the manifest, the files of roots that go),
+    /// syncs, commits and applies it, all or nothing. With nothing to change, the staging
+    /// directory is removed and the tree stays as it is.
+    pub fn write_staged(&self, lock: &mut OutputLock, mut staging: Staging) -> Result<(), OutputError> {
+        if self.is_up_to_date() {
+            return Ok(());
+        }
+        let steps = self.stage_rest(&mut staging)?;
+        let journal = Journal { staging: staging.name.clone(), direction: Direction::Forward, steps };
+        let out = lock.tree();
+        if let Err(error) = journal::commit(out, &mut staging.staging, &journal) {
             let _ = out.remove_child_file(JOURNAL_FILE);
-            let _ = journal::remove_staging(out, &staging_name);
             return Err(error);
         }
+        // Committed: from here the journal says what becomes of the staging directory.
+        staging.committed();
         journal::finish(out, journal, None)
     }
 
-    /// Writes every new or changed file into `new/` of the staging directory, links every
-    /// file to be replaced or removed into `old/`, and syncs them all; returns the steps
-    /// that apply them, the manifest last. Nothing in the tree changes.
-    fn stage(&self, out: &mut Tree, staging: &mut Tree) -> Result<Vec<Step>, OutputError> {
-        let new = staging.create_child(journal::NEW_DIR)?;
-        let old = staging.create_child(journal::OLD_DIR)?;
+    /// Writes every new or changed file the roots staged ahead did not into `new/` of the
+    /// staging directory, links every file to be replaced or removed into `old/`, and
+    /// syncs them all; returns the steps that apply them, the manifest last. Nothing in
+    /// the tree changes.
+    fn stage_rest(&self, staging: &mut Staging) -> Result<Vec<Step>, OutputError> {
+        let staged_ahead = std::mem::take(&mut staging.staged);
+        let ahead: BTreeSet<&str> = staged_ahead.iter().flat_map(|staged| &staged.roots).map(String::as_str).collect();
         // Creating thousands of files is the kernel's work, and a core's: the roots are
         // staged side by side, each worker with handles of its own on the same directories.
         let mut roots: Vec<(&str, Vec<(&String, &FileChange)>)> = Vec::new();
         for (path, change) in self.files.iter().filter(|(_, change)| **change != FileChange::Unchanged) {
             let root = if path == MANIFEST_FILE { "" } else { root_of(path) };
+            if ahead.contains(root) {
+                continue;
+            }
             match roots.last_mut() {
                 Some((last, files)) if *last == root => files.push((path, change)),
                 _ => roots.push((root, vec![(path, change)])),
@@ -466,15 +503,16 @@ impl Plan {
         // worker holds its own directories open.
         let mut handles = Vec::new();
         for _ in 0..crate::parallel::cores(4).min(roots.len()).max(1) {
-            handles.push((out.handle()?, new.handle()?, old.handle()?));
+            handles.push(staging.handles()?);
         }
-        let staged = while_syncing(staging, || {
-            crate::parallel::map_with(&roots, handles, |(out, new, old), _, (_, files)| {
-                self.stage_files(files, out, new, old)
+        let staged = staging.while_syncing(|| {
+            crate::parallel::map_with(&roots, handles, |handles, _, (_, files)| {
+                self.stage_files(files, &mut handles.out, &mut handles.new, &mut handles.old)
             })
         });
         let (mut puts, mut removes) = (Vec::new(), Vec::new());
-        for steps in staged {
+        let ahead = staged_ahead.into_iter().map(|staged| Ok(staged.steps));
+        for steps in ahead.chain(staged) {
             for step in steps? {
                 match step {
                     Step::Put(path) if path == MANIFEST_FILE => {}
@@ -489,9 +527,9 @@ impl Plan {
         // synced as they were written and each root's directories after them (new/ and
         // old/ themselves included); the staging directory is synced now.
         #[cfg(target_os = "linux")]
-        rustix::fs::syncfs(staging.fd()).map_err(|e| OutputError::io(staging.path(), e.into()))?;
+        rustix::fs::syncfs(staging.staging.fd()).map_err(|e| OutputError::io(staging.staging.path(), e.into()))?;
         #[cfg(not(target_os = "linux"))]
-        staging.sync_dirs()?;
+        staging.staging.sync_dirs()?;
         let mut steps = puts;
         steps.extend(removes);
         if matches!(self.files.get(MANIFEST_FILE), Some(FileChange::Added | FileChange::Changed)) {
@@ -500,7 +538,7 @@ impl Plan {
         Ok(steps)
     }
 
-    /// Stages the changed files of one root (see [`Plan::stage`]); their steps in order.
+    /// Stages the changed files of one root (see [`Plan::stage_rest`]); their steps in order.
     fn stage_files(
         &self,
         files: &[(&String, &FileChange)],
@@ -538,31 +576,99 @@ impl Plan {
     }
 }
 
-/// Runs `stage` while another thread has the disk write what is already staged, every few
-/// milliseconds: the disk works while files are still being created, and the `syncfs`
-/// after staging waits only for the last of them (a fresh tree of a hundred environments
-/// waited 60 ms for all of them). Durability still comes from that last sync alone; these
-/// only start the writing earlier, and their errors are that sync's to report.
-#[cfg(target_os = "linux")]
-fn while_syncing<R>(staging: &Tree, stage: impl FnOnce() -> R) -> R {
-    use std::sync::mpsc::{RecvTimeoutError, channel};
-    let fd = staging.fd();
-    let (stop, stopped) = channel::<()>();
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(std::time::Duration::from_millis(10)) {
-                let _ = rustix::fs::syncfs(fd);
-            }
-        });
-        let result = stage();
-        drop(stop);
-        result
-    })
+/// A write under way: its staging directory in the locked output directory, with `new/`
+/// and `old/` (see `journal.rs`).
+///
+/// `gen` begins one before rendering ([`Plan::begin_write`]) and stages each root as soon
+/// as it is rendered and checked ([`Plan::stage_root`]), on the worker that rendered it,
+/// while another thread has the disk write what is staged ([`Staging::while_syncing`]):
+/// creating files, which is the kernel's work, and the disk's writing them overlap the
+/// rendering of the roots after it, instead of following all of it. Nothing in the tree
+/// changes until [`Plan::write_staged`] commits. Dropped before that (an error, a refusal
+/// to destroy data), it removes its staging directory; a run killed meanwhile leaves a
+/// marked one, which the next run removes when it takes the lock (`journal::recover`).
+pub struct Staging {
+    name: String,
+    /// A handle on the output directory, for removing the staging directory when dropped.
+    out: Tree,
+    staging: Tree,
+    new: Option<Tree>,
+    old: Option<Tree>,
+    /// The roots staged ahead, in the order they were added.
+    staged: Vec<StagedRoot>,
 }
 
-#[cfg(not(target_os = "linux"))]
-fn while_syncing<R>(_: &Tree, stage: impl FnOnce() -> R) -> R {
-    stage()
+/// A worker's own handles on a [`Staging`]'s directories (and the output directory).
+pub struct StagingHandles {
+    out: Tree,
+    new: Tree,
+    old: Tree,
+}
+
+/// What [`Plan::stage_root`] staged: the steps that apply a root's files.
+#[derive(Debug)]
+pub struct StagedRoot {
+    roots: Vec<String>,
+    steps: Vec<Step>,
+}
+
+impl Staging {
+    /// Handles for a worker that stages roots.
+    pub fn handles(&self) -> Result<StagingHandles, OutputError> {
+        let dir = |tree: &Option<Tree>| match tree {
+            Some(tree) => tree.handle(),
+            None => Err(OutputError::io(self.staging.path(), io::ErrorKind::NotFound.into())),
+        };
+        Ok(StagingHandles { out: self.out.handle()?, new: dir(&self.new)?, old: dir(&self.old)? })
+    }
+
+    /// Takes in a root staged ahead.
+    pub fn add(&mut self, staged: StagedRoot) {
+        self.staged.push(staged);
+    }
+
+    /// Runs `work` while another thread has the disk write what is already staged, every
+    /// few milliseconds: the disk works while files are still being created, and the
+    /// `syncfs` after staging waits only for the last of them (a fresh tree of a hundred
+    /// environments waited 60 ms for all of them). Durability still comes from that last
+    /// sync alone; these only start the writing earlier, and their errors are that sync's
+    /// to report.
+    #[cfg(target_os = "linux")]
+    pub fn while_syncing<R>(&self, work: impl FnOnce() -> R) -> R {
+        use std::sync::mpsc::{RecvTimeoutError, channel};
+        let fd = self.staging.fd();
+        let (stop, stopped) = channel::<()>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(std::time::Duration::from_millis(10)) {
+                    let _ = rustix::fs::syncfs(fd);
+                }
+            });
+            let result = work();
+            drop(stop);
+            result
+        })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn while_syncing<R>(&self, work: impl FnOnce() -> R) -> R {
+        work()
+    }
+
+    /// The journal is committed: it now owns the staging directory's fate.
+    fn committed(mut self) {
+        self.name.clear();
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.name.is_empty() {
+            // Nothing in the tree has changed. What cannot be removed now, the next run
+            // removes.
+            let _ = journal::remove_staging(&self.out, &self.name);
+        }
+    }
 }
 
 /// Files as (path, text).
