@@ -455,11 +455,13 @@ fn check_preset_conflicts(layers: &[Layer], sources: &BTreeMap<String, PresetSou
 /// switching it would otherwise silently change nothing.
 fn shadowed_preset_warnings(source: &SourceFile, layers: &[Layer], user_layers: &[Layer]) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
+    // Listed once, not once per setting of every preset.
+    let user_paths: Vec<(&Layer, Vec<FieldPath>)> = user_layers.iter().map(|user| (user, user.leaf_paths())).collect();
     for layer in layers {
         let LayerKind::Preset(name) = &layer.kind else { continue };
         for path in layer.leaf_paths() {
-            for user in user_layers {
-                if let Some(user_path) = user.leaf_paths().into_iter().find(|p| p.overlaps(&path)) {
+            for (user, paths) in &user_paths {
+                if let Some(user_path) = paths.iter().find(|p| p.overlaps(&path)).cloned() {
                     let location = user.spans.get(&user_path).map(|span| source.locate(span.clone()));
                     let (place, winner) = match &user.kind {
                         LayerKind::Flag(flag) => (flag.clone(), "the flag"),
