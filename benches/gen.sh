@@ -72,11 +72,16 @@ if ! $keep; then
 fi
 
 # One measurement: "<seconds> <peak KiB> <user s> <system s>" of a command. `@new@` in an
-# argument is a directory path not used before.
+# argument is a directory path not used before. Every run starts with nothing left to
+# write back (an untimed `sync` first): a fresh `gen` ends with one `syncfs`, which waits
+# for every unwritten byte of the file system, so without it a `gen` timed after the
+# `cp -r` runs also paid for writing their copies, hundreds of megabytes for the large
+# sets, while `cp -r` itself never waits for the disk.
 measure_once() {
   local new args=()
   new=$(mktemp -u "$work/new.XXXXXXXX")
   for arg in "$@"; do args+=("${arg//@new@/$new}"); done
+  sync
   /usr/bin/time -f '%e %M %U %S' -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || {
     echo "bench: failed: $*" >&2
     cat "$work/stderr" >&2
