@@ -51,7 +51,7 @@ pub(super) struct SharedFile {
     pub(super) id: usize,
     /// The formatted file after its header line.
     after_header: String,
-    blocks: Vec<TopLevelBlock>,
+    blocks: Arc<[TopLevelBlock]>,
     /// Whether hcl-edit has parsed the file (under some header): then no root needs to
     /// parse it again.
     parsed: AtomicBool,
@@ -88,7 +88,7 @@ impl Memo {
             super::check_parses(path, &text)?;
             shared.mark_parsed();
         }
-        Ok(Finished { text, blocks: Some(shared.blocks.clone()), parsed: true, shared: Some(shared) })
+        Ok(Finished { text, blocks: Some(Arc::clone(&shared.blocks)), parsed: true, shared: Some(shared) })
     }
 
     /// The interface of a module whose `variables.tf` and `outputs.tf` are `files` (`None`
@@ -147,7 +147,7 @@ impl Memo {
 fn alone(path: &str, header: &str, body: &str) -> Result<Finished, RenderError> {
     let canonical = format::canonicalize(&format!("# {header}\n\n{body}"))
         .map_err(|source| RenderError::Format { file: path.to_string(), source })?;
-    Ok(Finished { text: canonical.text, blocks: Some(canonical.blocks), parsed: false, shared: None })
+    Ok(Finished { text: canonical.text, blocks: Some(canonical.blocks.into()), parsed: false, shared: None })
 }
 
 /// Whether `header` makes one comment line that the formatter leaves as it is: no line

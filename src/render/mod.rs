@@ -62,7 +62,7 @@ pub struct RenderedRoot {
     /// that formatted the file ([`format::Canonical`]), so that listing and counting
     /// resources, and the review, never lex a rendered file again. A function of `files`,
     /// so it changes nothing in what equality and clones mean.
-    blocks: BTreeMap<String, Vec<format::TopLevelBlock>>,
+    blocks: BTreeMap<String, Arc<[format::TopLevelBlock]>>,
     /// The `.tf` files hcl-edit already parsed in their final form while rendering (a
     /// module's `variables.tf` and `outputs.tf`, read back for its README, and files that
     /// another root shared and that were parsed there, see [`memo`]): the check before
@@ -110,7 +110,7 @@ impl RenderedRoot {
         let blocks = files
             .iter()
             .filter(|(path, _)| path.ends_with(".tf"))
-            .map(|(path, text)| (path.clone(), format::top_level_blocks(text)))
+            .map(|(path, text)| (path.clone(), Arc::from(format::top_level_blocks(text))))
             .collect();
         RenderedRoot { name: name.into(), files, blocks, parsed: BTreeSet::new(), shared: BTreeMap::new() }
     }
@@ -163,7 +163,7 @@ impl RenderedRoot {
 
     /// The top-level blocks of the `.tf` file at `path` (`None` for any other file).
     pub fn blocks(&self, path: &str) -> Option<&[format::TopLevelBlock]> {
-        self.blocks.get(path).map(Vec::as_slice)
+        self.blocks.get(path).map(|blocks| &**blocks)
     }
 
     /// Every resource block of the `.tf` files, in the order of their paths and, within a
@@ -459,8 +459,8 @@ fn parse(path: &str, text: &str) -> Result<hcl_edit::structure::Body, RenderErro
 struct Finished {
     text: String,
     /// The top-level blocks of a `.tf` file ([`format::Canonical::blocks`]); `None` for
-    /// any other file.
-    blocks: Option<Vec<format::TopLevelBlock>>,
+    /// any other file. Shared, like the file, by the roots that share it.
+    blocks: Option<Arc<[format::TopLevelBlock]>>,
     /// Whether hcl-edit parsed the text (a `.tf` file another root shared, see [`memo`]).
     parsed: bool,
     /// The memo's entry for a `.tf` file roots may share.
