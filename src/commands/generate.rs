@@ -134,7 +134,8 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         _ => None,
     };
     // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
-    let threads = if jobs.len() >= if renders >= 2 { 2 } else { 8 } { crate::parallel::cores(jobs.len()) } else { 1 };
+    let worth_threads = if renders >= 2 { 2 } else { 8 };
+    let threads = if jobs.len() >= worth_threads { crate::parallel::cores(jobs.len()) } else { 1 };
     let mut handles = Vec::with_capacity(threads);
     for _ in 0..threads {
         handles.push(staging.as_ref().map(Staging::handles).transpose()?);

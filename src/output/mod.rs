@@ -435,15 +435,17 @@ impl Plan {
         if !self.manifest_exists && !force && !is_empty_but_for_the_lock(out)? {
             return Err(OutputError::NotOurs { dir: out.path().display().to_string() });
         }
+        let handle = out.handle()?;
         let (name, staging) = journal::create_staging(out)?;
-        let mut staging = Staging { name, out: out.handle()?, new: None, old: None, staging, staged: Vec::new() };
+        // Made before new/ and old/, so that it removes the staging directory if they fail.
+        let mut staging = Staging { name, out: handle, new: None, old: None, staging, staged: Vec::new() };
         staging.new = Some(staging.staging.create_child(journal::NEW_DIR)?);
         staging.old = Some(staging.staging.create_child(journal::OLD_DIR)?);
         Ok(staging)
     }
 
-    /// Stages the changed files of this plan of one root ([`Plan::of_root`]) into
-    /// `staging` through a worker's `handles` (see [`Staging`]).
+    /// Stages the changed files of this plan of one root ([`Plan::of_root`]) through a
+    /// worker's `handles` on a [`Staging`], to be added to it ([`Staging::add`]).
     pub fn stage_root(&self, handles: &mut StagingHandles) -> Result<StagedRoot, OutputError> {
         let files: Vec<(&String, &FileChange)> =
             self.files.iter().filter(|(_, change)| **change != FileChange::Unchanged).collect();
