@@ -25,6 +25,8 @@ mod review;
 mod tree;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::io;
 use std::path::Path;
@@ -438,7 +440,15 @@ impl Plan {
         let handle = out.handle()?;
         let (name, staging) = journal::create_staging(out)?;
         // Made before new/ and old/, so that it removes the staging directory if they fail.
-        let mut staging = Staging { name, out: handle, new: None, old: None, staging, staged: Vec::new() };
+        let mut staging = Staging {
+            name,
+            out: handle,
+            new: None,
+            old: None,
+            staging,
+            staged: Vec::new(),
+            files_staged: Arc::new(AtomicUsize::new(0)),
+        };
         staging.new = Some(staging.staging.create_child(journal::NEW_DIR)?);
         staging.old = Some(staging.staging.create_child(journal::OLD_DIR)?);
         Ok(staging)
@@ -449,7 +459,7 @@ impl Plan {
     pub fn stage_root(&self, handles: &mut StagingHandles) -> Result<StagedRoot, OutputError> {
         let files: Vec<(&String, &FileChange)> =
             self.files.iter().filter(|(_, change)| **change != FileChange::Unchanged).collect();
-        let steps = self.stage_files(&files, &mut handles.out, &mut handles.new, &mut handles.old)?;
+        let steps = handles.stage(self, &files)?;
         Ok(StagedRoot { roots: self.roots.clone(), steps })
     }
 
@@ -508,9 +518,7 @@ impl Plan {
             handles.push(staging.handles()?);
         }
         let staged = staging.while_syncing(|| {
-            crate::parallel::map_with(&roots, handles, |handles, _, (_, files)| {
-                self.stage_files(files, &mut handles.out, &mut handles.new, &mut handles.old)
-            })
+            crate::parallel::map_with(&roots, handles, |handles, _, (_, files)| handles.stage(self, files))
         });
         let (mut puts, mut removes) = (Vec::new(), Vec::new());
         let ahead = staged_ahead.into_iter().map(|staged| Ok(staged.steps));
@@ -598,6 +606,9 @@ pub struct Staging {
     old: Option<Tree>,
     /// The roots staged ahead, in the order they were added.
     staged: Vec<StagedRoot>,
+    /// How many files the workers have staged: the disk is asked to write only when it
+    /// grew (a run that renders roots and changes nothing syncs nothing).
+    files_staged: Arc<AtomicUsize>,
 }
 
 /// A worker's own handles on a [`Staging`]'s directories (and the output directory).
@@ -605,6 +616,16 @@ pub struct StagingHandles {
     out: Tree,
     new: Tree,
     old: Tree,
+    files_staged: Arc<AtomicUsize>,
+}
+
+impl StagingHandles {
+    /// Stages `files` of `plan` (see [`Plan::stage_files`]); their steps in order.
+    fn stage(&mut self, plan: &Plan, files: &[(&String, &FileChange)]) -> Result<Vec<Step>, OutputError> {
+        let steps = plan.stage_files(files, &mut self.out, &mut self.new, &mut self.old)?;
+        self.files_staged.fetch_add(steps.len(), Ordering::Relaxed);
+        Ok(steps)
+    }
 }
 
 /// What [`Plan::stage_root`] staged: the steps that apply a root's files.
@@ -621,7 +642,12 @@ impl Staging {
             Some(tree) => tree.handle(),
             None => Err(OutputError::io(self.staging.path(), io::ErrorKind::NotFound.into())),
         };
-        Ok(StagingHandles { out: self.out.handle()?, new: dir(&self.new)?, old: dir(&self.old)? })
+        Ok(StagingHandles {
+            out: self.out.handle()?,
+            new: dir(&self.new)?,
+            old: dir(&self.old)?,
+            files_staged: Arc::clone(&self.files_staged),
+        })
     }
 
     /// Takes in a root staged ahead.
@@ -629,8 +655,8 @@ impl Staging {
         self.staged.push(staged);
     }
 
-    /// Runs `work` while another thread has the disk write what is already staged, every
-    /// few milliseconds: the disk works while files are still being created, and the
+    /// Runs `work` while another thread has the disk write what has been staged, every 10
+    /// ms when more has: the disk works while files are still being created, and the
     /// `syncfs` after staging waits only for the last of them (a fresh tree of a hundred
     /// environments waited 60 ms for all of them). Durability still comes from that last
     /// sync alone; these only start the writing earlier, and their errors are that sync's
@@ -639,11 +665,17 @@ impl Staging {
     pub fn while_syncing<R>(&self, work: impl FnOnce() -> R) -> R {
         use std::sync::mpsc::{RecvTimeoutError, channel};
         let fd = self.staging.fd();
+        let files_staged = &self.files_staged;
         let (stop, stopped) = channel::<()>();
         std::thread::scope(|scope| {
             scope.spawn(move || {
+                let mut synced = 0;
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(std::time::Duration::from_millis(10)) {
-                    let _ = rustix::fs::syncfs(fd);
+                    let staged = files_staged.load(Ordering::Relaxed);
+                    if staged != synced {
+                        let _ = rustix::fs::syncfs(fd);
+                        synced = staged;
+                    }
                 }
             });
             let result = work();
