@@ -1,11 +1,12 @@
 //! Writing rendered roots to disk, or comparing them with what is there.
 //!
-//! Everything is rendered and checked in memory first. A run that reads or writes the
-//! output directory first takes its lock ([`OutputLock`]), which finishes or rolls back
-//! whatever an interrupted earlier run left (see `journal.rs`). Writing then stages every
-//! new or changed file, backs up the ones it replaces or removes, commits an intent journal
-//! and only then changes the tree: a run is all or nothing once the next run (or this one)
-//! has finished its journal. Nothing below the output directory is ever read, written,
+//! A root is rendered and checked in memory before any of its files is staged. A run that
+//! reads or writes the output directory first takes its lock ([`OutputLock`]), which
+//! finishes or rolls back whatever an interrupted earlier run left (see `journal.rs`).
+//! Writing stages every new or changed file (`gen` stages each root as soon as it is
+//! rendered, see [`Staging`]), backs up the ones it replaces or removes, commits an intent
+//! journal once every root is planned and checked, and only then changes the tree: a run
+//! is all or nothing once the next run (or this one) has finished its journal. Nothing below the output directory is ever read, written,
 //! created or removed through a symbolic link (see `tree.rs`). Files infragen did not write
 //! (`.terraform/`, `.terraform.lock.hcl`, state) are never touched.
 //!

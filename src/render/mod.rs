@@ -4,7 +4,8 @@
 //! with minijinja against a context computed in Rust ([`context`]). Every `.tf` file is then
 //! brought into `terraform fmt` form by [`format`], which also lists its top-level blocks
 //! from the same tokens ([`RenderedRoot::resources`]), and parsed by hcl-edit as a last
-//! check ([`check_parses`]), so nothing that does not parse ever reaches the disk.
+//! check ([`check_parses`]), so nothing that does not parse ever reaches the disk. The
+//! files that the roots of one run share are formatted and parsed once ([`memo`]).
 //!
 //! Layout of an environment root (`<env>/`): `versions.tf`, `providers.tf`, `backend.tf`,
 //! `main.tf`, `variables.tf`, `outputs.tf`, `README.md`, and `modules/<module>/` with
