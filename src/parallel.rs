@@ -7,6 +7,13 @@ pub fn cores(limit: usize) -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(limit)
 }
 
+/// How many workers share file work (staging, reading stamps) over `items`: at most
+/// four, since the kernel's work on files gains little past that and every worker holds
+/// its own directories open; at least one.
+pub fn file_workers(items: usize) -> usize {
+    cores(4).min(items).max(1)
+}
+
 /// `f` over every item, on as many threads as there are cores, results in order.
 /// Fewer than `at_least` items are not worth starting threads for.
 pub fn map<T: Sync, R: Send>(items: &[T], at_least: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {

@@ -88,27 +88,14 @@ impl FreshnessRecord {
         FreshnessRecord { roots }
     }
 
-    /// Records that `root`, with inputs of digest `inputs`, is on disk in the locked
-    /// directory as `files` (path, content hash) say, with `resources` per module. A root
-    /// with a file missing is left out.
-    pub fn set<'a>(
-        &mut self,
-        lock: &mut OutputLock,
-        root: &str,
-        inputs: &str,
-        files: impl Iterator<Item = (&'a str, &'a str)>,
-        resources: &BTreeMap<String, usize>,
-    ) -> Result<(), OutputError> {
-        self.set_all(lock, &[Written { root, inputs, files: files.collect(), resources }])
-    }
-
-    /// [`FreshnessRecord::set`] for every root a run wrote, the stamps of their files read
-    /// on every core: a fresh tree of a hundred environments has thousands of files.
+    /// Records that each root `written`, with inputs of the digest it gives, is on disk in
+    /// the locked directory as its files (path, content hash) say, with its resources per
+    /// module; a root with a file missing is left out. The stamps of the files are read on
+    /// every core: a fresh tree of a hundred environments has thousands of files.
     pub fn set_all(&mut self, lock: &mut OutputLock, written: &[Written<'_>]) -> Result<(), OutputError> {
         let tree = lock.tree();
-        let handles: Vec<Tree> = (0..crate::parallel::cores(4).min(written.len()).max(1))
-            .map(|_| tree.handle())
-            .collect::<Result<_, _>>()?;
+        let handles: Vec<Tree> =
+            (0..crate::parallel::file_workers(written.len())).map(|_| tree.handle()).collect::<Result<_, _>>()?;
         let digests =
             crate::parallel::map_with(written, handles, |tree, _, root| files_digest(tree, root.files.iter().copied()));
         for (root, digest) in written.iter().zip(digests) {
@@ -246,9 +233,13 @@ mod tests {
         let manifest = Manifest::parse(&format!("dev/main.tf {hash}\n")).expect("manifest");
         let mut lock = OutputLock::acquire(dir, true, &mut |_| {}).expect("lock").expect("exists");
         let mut record = FreshnessRecord::default();
-        record
-            .set(&mut lock, "dev", "inputs", [("dev/main.tf", hash.as_str())].into_iter(), &BTreeMap::new())
-            .expect("set");
+        let written = Written {
+            root: "dev",
+            inputs: "inputs",
+            files: vec![("dev/main.tf", hash.as_str())],
+            resources: &BTreeMap::new(),
+        };
+        record.set_all(&mut lock, &[written]).expect("set");
         record.write(&mut lock).expect("write");
         (manifest, FreshnessRecord::read(dir).expect("read"))
     }

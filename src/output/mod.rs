@@ -512,12 +512,8 @@ impl Plan {
                 _ => roots.push((root, vec![(path, change)])),
             }
         }
-        // At most four: the kernel's file creation gains little past that, and every
-        // worker holds its own directories open.
-        let mut handles = Vec::new();
-        for _ in 0..crate::parallel::cores(4).min(roots.len()).max(1) {
-            handles.push(staging.handles()?);
-        }
+        let handles: Vec<StagingHandles> =
+            (0..crate::parallel::file_workers(roots.len())).map(|_| staging.handles()).collect::<Result<_, _>>()?;
         let staged = staging.while_syncing(|| {
             crate::parallel::map_with(&roots, handles, |handles, _, (_, files)| handles.stage(self, files))
         });

@@ -39,10 +39,13 @@ pub(super) struct Memo {
 struct State {
     /// By the template's output, before the header.
     files: HashMap<String, Arc<SharedFile>>,
-    /// A module's interface by the files it was read from (`None`: the file is absent).
-    interfaces: HashMap<(Option<usize>, Option<usize>), Interface>,
+    /// A module's interface by the files it was read from.
+    interfaces: HashMap<InterfaceKey, Interface>,
     bytes: usize,
 }
+
+/// The memo's `variables.tf` and `outputs.tf` of a module (`None`: the module lacks it).
+pub(super) type InterfaceKey = (Option<usize>, Option<usize>);
 
 /// A formatted `.tf` file that roots share.
 #[derive(Debug)]
@@ -91,20 +94,15 @@ impl Memo {
         Ok(Finished { text, blocks: Some(Arc::clone(&shared.blocks)), parsed: true, shared: Some(shared) })
     }
 
-    /// The interface of a module whose `variables.tf` and `outputs.tf` are `files` (`None`
-    /// when absent, `Some(None)` when present but not shared): from the memo when another
-    /// root had the same files, otherwise `read`.
+    /// The interface of a module whose `variables.tf` and `outputs.tf` are the memo's
+    /// files `key` (by [`SharedFile::id`], `None` for a file the module lacks; no key when
+    /// either is not shared): from the memo when another root had the same files,
+    /// otherwise `read`.
     pub(super) fn interface(
         &self,
-        files: [Option<Option<&SharedFile>>; 2],
+        key: Option<InterfaceKey>,
         read: impl FnOnce() -> Result<Interface, RenderError>,
     ) -> Result<Interface, RenderError> {
-        let id = |file: Option<Option<&SharedFile>>| match file {
-            None => Some(None),
-            Some(Some(shared)) => Some(Some(shared.id)),
-            Some(None) => None,
-        };
-        let key = id(files[0]).zip(id(files[1]));
         if let Some(known) = key.and_then(|key| self.state().interfaces.get(&key).cloned()) {
             return Ok(known);
         }
@@ -211,18 +209,18 @@ mod tests {
     fn a_module_interface_is_read_once_per_pair_of_files() {
         let memo = Memo::default();
         let [a, b] = ["a = 1\n", "b = 1\n"].map(|body| memo.finish_tf("x.tf", "h", body).expect("formats").shared);
-        let (a, b) = (a.expect("shared"), b.expect("shared"));
+        let (a, b) = (a.expect("shared").id, b.expect("shared").id);
         let mut reads = 0;
         let mut read = || {
             reads += 1;
             Ok(Interface::default())
         };
-        memo.interface([Some(Some(&a)), Some(Some(&b))], &mut read).expect("reads");
-        memo.interface([Some(Some(&a)), Some(Some(&b))], &mut read).expect("reads");
-        memo.interface([Some(Some(&a)), None], &mut read).expect("reads");
+        memo.interface(Some((Some(a), Some(b))), &mut read).expect("reads");
+        memo.interface(Some((Some(a), Some(b))), &mut read).expect("reads");
+        memo.interface(Some((Some(a), None)), &mut read).expect("reads");
         // A file that is not shared cannot be told apart from another: always read.
-        memo.interface([Some(Some(&a)), Some(None)], &mut read).expect("reads");
-        memo.interface([Some(Some(&a)), Some(None)], &mut read).expect("reads");
+        memo.interface(None, &mut read).expect("reads");
+        memo.interface(None, &mut read).expect("reads");
         assert_eq!(reads, 4);
     }
 

@@ -74,7 +74,7 @@ pub struct RenderedRoot {
 }
 
 /// Two roots are equal when they have the same files: `blocks` follows from the files, and
-/// `parsed` only saves work.
+/// `parsed` and `shared` only save work.
 impl PartialEq for RenderedRoot {
     fn eq(&self, other: &RenderedRoot) -> bool {
         self.name == other.name && self.files == other.files
@@ -154,6 +154,16 @@ impl RenderedRoot {
             shared.mark_parsed();
         }
         Ok(Some(body))
+    }
+
+    /// Which file of the [`memo`] the file at `path` is: `Some(None)` when the root has no
+    /// such file, `None` when it has one the memo does not share.
+    fn shared_id(&self, path: &str) -> Option<Option<usize>> {
+        match (self.files.contains_key(path), self.shared.get(path)) {
+            (false, _) => Some(None),
+            (true, Some(shared)) => Some(Some(shared.id)),
+            (true, None) => None,
+        }
     }
 
     /// Whether the `.tf` file at `path` still needs [`check_parses`] before it is written:
@@ -398,10 +408,8 @@ impl Renderer {
     /// `outputs.tf` (or from the memo, when another root had the same files).
     fn interface(&self, rendered: &mut RenderedRoot, dir: &str) -> Result<interface::Interface, RenderError> {
         let paths = [format!("{dir}variables.tf"), format!("{dir}outputs.tf")];
-        let file = |path: &String| rendered.files.contains_key(path).then(|| rendered.shared.get(path).cloned());
-        let files = [file(&paths[0]), file(&paths[1])];
-        let shared = [0, 1].map(|i| files[i].as_ref().map(|shared| shared.as_deref()));
-        self.memo.interface(shared, || {
+        let key = rendered.shared_id(&paths[0]).zip(rendered.shared_id(&paths[1]));
+        self.memo.interface(key, || {
             let variables = rendered.parse(&paths[0])?;
             let outputs = rendered.parse(&paths[1])?;
             interface::Interface::read(variables.as_ref(), outputs.as_ref())
