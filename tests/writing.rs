@@ -45,6 +45,24 @@ fn a_directory_replaced_by_a_link_is_refused_and_nothing_behind_it_is_touched() 
 }
 
 #[test]
+fn a_root_replaced_by_a_link_is_refused_like_any_directory_below_it() {
+    // A root that is not there is planned without reading a file of it; a link at its
+    // place is there, and refused by name.
+    let test = generated();
+    let (root, elsewhere) = (test.path().join("generated/dev"), test.path().join("elsewhere"));
+    fs::rename(&root, &elsewhere).unwrap();
+    symlink("../elsewhere", &root).unwrap();
+    let (before, behind) = (snapshot(&test.path().join("generated")), snapshot(&elsewhere));
+
+    for args in [vec!["gen", "--env", "dev"], vec!["gen", "--env", "dev", "--check"]] {
+        test.run_args(&args)
+            .status(2)
+            .stderr_contains("generated/dev is a symbolic link; infragen never reads or writes through a link");
+        assert_eq!(snapshot(&test.path().join("generated")), before);
+        assert_eq!(snapshot(&elsewhere), behind);
+    }
+}
+#[test]
 fn the_output_directory_or_a_file_in_it_as_a_link_is_refused() {
     let test = Test::with_fixture_environments().file("elsewhere/keep.txt", "mine\n");
     symlink("elsewhere", test.path().join("generated")).unwrap();

@@ -196,10 +196,21 @@ impl Plan {
     /// roots can be planned side by side and absorbed into one plan in order.
     pub fn of_root(out: &Path, manifest: &Manifest, root: &RenderedRoot) -> Result<Plan, OutputError> {
         let mut tree = Tree::open(out)?;
+        // A root the directory does not have yet (a first run, a new environment) has no
+        // file on disk: one look for its directory, not a failed lookup of every file's
+        // directories (a third of the system calls of writing a fresh tree).
+        let root_absent = match tree.as_mut() {
+            Some(tree) => !tree.exists(&root.name)?,
+            None => true,
+        };
+        let prefix = format!("{}/", root.name);
+        let mut read = |path: &str| {
+            if root_absent && path.starts_with(&prefix) { Ok(None) } else { read_if_exists(&mut tree, path) }
+        };
         let mut plan = Plan { roots: vec![root.name.clone()], ..Plan::default() };
         for (path, content) in root.files() {
             owned_path(path).map_err(|message| OutputError::Invalid { path: path.clone(), message })?;
-            let on_disk = read_if_exists(&mut tree, path)?;
+            let on_disk = read(path)?;
             let change = match &on_disk {
                 None => FileChange::Added,
                 Some(current) if current == content => FileChange::Unchanged,
@@ -219,7 +230,7 @@ impl Plan {
         }
         for path in manifest.files_of(&root.name) {
             if !root.files().contains_key(path)
-                && let Some(current) = read_if_exists(&mut tree, path)?
+                && let Some(current) = read(path)?
             {
                 plan.current.insert(path.to_string(), current);
                 plan.files.insert(path.to_string(), FileChange::Removed);
