@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{write_line, write_text};
 use crate::cli::{GenArgs, OutputFormat, Selection};
@@ -86,46 +87,50 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     // The environments agree on the state settings (checked above); the bootstrap takes the
     // account from the first that names one, so that the state bucket is limited to it too.
     let any_production = loaded.iter().any(|e| e.production);
+    // The models move into the jobs that render them, each shared by its environment's root
+    // and, for one environment, the bootstrap's: the worker that renders the last of them
+    // drops it, on its own core and as it goes, not all at the end of the run.
+    let models: Vec<Option<Arc<Environment>>> =
+        loaded.iter_mut().map(|l| l.environment.take().map(Arc::from)).collect();
     let mut jobs: Vec<Job> = loaded
         .iter()
-        .map(|l| Job {
+        .zip(&models)
+        .map(|(l, model)| Job {
             root: l.root.clone(),
             inputs: l.inputs.clone(),
-            source: l,
+            model: Mutex::new(model.clone()),
             bootstrap: false,
             pipeline: None,
             production: l.production,
         })
         .collect();
-    let bootstrap_source = loaded.iter().find(|l| l.claims.account_id.is_some()).or(loaded.first());
-    let reloaded;
-    if let Some(source) = bootstrap_source {
-        let mut job = Job {
+    let bootstrap_source =
+        loaded.iter().zip(&models).find(|(l, _)| l.claims.account_id.is_some()).or(loaded.iter().zip(&models).next());
+    if let Some((source, model)) = bootstrap_source {
+        let inputs = crate::output::inputs_digest(&[&source.bootstrap_inputs, &format!("{pipeline:?}")]);
+        // The source of a bootstrap that needs rendering is loaded again if it was dropped.
+        let model = match model {
+            None if record.freshness(&args.out, plan.manifest(), BOOTSTRAP_ROOT, &inputs) == Freshness::Unknown => {
+                Some(Arc::new(workspace.load(&source.name, &overrides)?))
+            }
+            model => model.clone(),
+        };
+        jobs.push(Job {
             root: BOOTSTRAP_ROOT.to_string(),
             // The bootstrap holds the pipeline's roles of every environment.
-            inputs: crate::output::inputs_digest(&[&source.bootstrap_inputs, &format!("{pipeline:?}")]),
-            source,
+            inputs,
+            model: Mutex::new(model),
             bootstrap: true,
             pipeline: pipeline.as_ref(),
             production: any_production,
-        };
-        // The source of a bootstrap that needs rendering is loaded again if it was dropped.
-        if source.environment.is_none()
-            && record.freshness(&args.out, plan.manifest(), BOOTSTRAP_ROOT, &job.inputs) == Freshness::Unknown
-        {
-            reloaded = Loaded {
-                environment: Some(Box::new(workspace.load(&source.name, &overrides)?)),
-                ..source.without_model()
-            };
-            job.source = &reloaded;
-        }
-        jobs.push(job);
+        });
     }
+    drop(models);
 
     // The roots that need it are rendered, compared and checked, each on its own, and
     // dropped when they change nothing.
-    let renderer = if jobs.iter().any(|job| job.source.environment.is_some()) { Some(Renderer::new()?) } else { None };
-    let renders = jobs.iter().filter(|job| job.source.environment.is_some()).count();
+    let renders = jobs.iter().filter(|job| job.has_model()).count();
+    let renderer = if renders > 0 { Some(Renderer::new()?) } else { None };
     // Writing begins with the rendering: each root is staged by the worker that rendered
     // it (see `Staging`). Nothing in the tree changes before the plan is whole and passes
     // the checks below; a run that stops before that removes what it staged.
@@ -142,9 +147,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
     }
     let render_all = || {
         crate::parallel::map_with(&jobs, handles, |handles, _, job| -> Result<Planned, Error> {
-            let mut planned = match (&renderer, &job.source.environment) {
+            let model = job.model.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let mut planned = match (&renderer, model) {
                 (Some(renderer), Some(environment)) => {
-                    job.plan(renderer, environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)?
+                    job.plan(renderer, &environment, &args.out, plan.manifest(), &args.allow_replace, !args.check)?
                 }
                 _ => job.fresh(&args.out, plan.manifest())?,
             };
@@ -332,25 +338,10 @@ struct Loaded {
     root: String,
     inputs: String,
     bootstrap_inputs: String,
-    /// Boxed: the model is large, and a `Loaded` of every environment is moved through the
+    /// The model, until the jobs that render the environment's roots take it. Boxed: the
+    /// model is large, and a `Loaded` of every environment is moved through the loading
     /// workers' result lists; the box keeps those lists small when models are dropped.
     environment: Option<Box<Environment>>,
-}
-
-impl Loaded {
-    fn without_model(&self) -> Loaded {
-        Loaded {
-            name: self.name.clone(),
-            warnings: Vec::new(),
-            claims: self.claims.clone(),
-            production: self.production,
-            shaped_by_flags: self.shaped_by_flags,
-            root: self.root.clone(),
-            inputs: self.inputs.clone(),
-            bootstrap_inputs: self.bootstrap_inputs.clone(),
-            environment: None,
-        }
-    }
 }
 
 /// What a root's files are a function of, besides this build of infragen: which root it
@@ -394,7 +385,9 @@ fn lock_output(out: &Path, create: bool, err: &mut dyn Write) -> Result<Option<O
 struct Job<'a> {
     root: String,
     inputs: String,
-    source: &'a Loaded,
+    /// The environment's model, when the root needs rendering: taken by the worker that
+    /// renders it.
+    model: Mutex<Option<Arc<Environment>>>,
     bootstrap: bool,
     /// The project's pipeline, whose roles the bootstrap creates.
     pipeline: Option<&'a Pipeline>,
@@ -419,6 +412,11 @@ struct Planned {
 }
 
 impl Job<'_> {
+    /// Whether the root needs rendering.
+    fn has_model(&self) -> bool {
+        self.model.lock().unwrap_or_else(PoisonError::into_inner).is_some()
+    }
+
     /// Renders the root and compares it with `out`. A production root first gets the
     /// `removed` blocks that keep the data of what leaves it (the guard finds it by
     /// comparing with the tree on disk). Every file to be written is parsed.
