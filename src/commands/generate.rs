@@ -273,10 +273,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         }
     }
     let lock = lock.as_mut().expect("gen creates and locks the directory");
-    match staging {
+    let stamps = match staging {
         Some(staging) => plan.write_staged(lock, staging)?,
         None => plan.write_locked(lock, args.force)?,
-    }
+    };
     // What was written is now known fresh: the next run need not render it.
     // A fresh root's record stands as it is (its files were not touched); every other
     // root was rendered and counted.
@@ -288,7 +288,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             Some(Written { root: &root.name, inputs, files: plan.hashes_of(&root.name).collect(), resources })
         })
         .collect();
-    let recorded = record.set_all(lock, &written);
+    let recorded = record.set_all(lock, &written, &stamps);
     drop(written);
     if let Err(error) = recorded.and_then(|()| record.write(lock)) {
         write_line(err, &format!("warning: {error} (only the next run's speed suffers)"))?;

@@ -24,7 +24,7 @@ use std::path::Path;
 use super::hash::{content_hash, xxh64};
 use super::lock::OutputLock;
 use super::tree::Tree;
-use super::{Manifest, OutputError};
+use super::{Manifest, OutputError, Stamps};
 
 /// File name of the record, at the top of the output directory.
 pub const FRESHNESS_FILE: &str = ".infragen-cache";
@@ -90,14 +90,21 @@ impl FreshnessRecord {
 
     /// Records that each root `written`, with inputs of the digest it gives, is on disk in
     /// the locked directory as its files (path, content hash) say, with its resources per
-    /// module; a root with a file missing is left out. The stamps of the files are read on
-    /// every core: a fresh tree of a hundred environments has thousands of files.
-    pub fn set_all(&mut self, lock: &mut OutputLock, written: &[Written<'_>]) -> Result<(), OutputError> {
+    /// module; a root with a file missing is left out. A file's stamp is the one the write
+    /// took (`known`: a root that moved in whole), or else read now, on every core: a
+    /// fresh tree of a hundred environments has thousands of files.
+    pub fn set_all(
+        &mut self,
+        lock: &mut OutputLock,
+        written: &[Written<'_>],
+        known: &Stamps,
+    ) -> Result<(), OutputError> {
         let tree = lock.tree();
         let handles: Vec<Tree> =
             (0..crate::parallel::file_workers(written.len())).map(|_| tree.handle()).collect::<Result<_, _>>()?;
-        let digests =
-            crate::parallel::map_with(written, handles, |tree, _, root| files_digest(tree, root.files.iter().copied()));
+        let digests = crate::parallel::map_with(written, handles, |tree, _, root| {
+            files_digest(tree, root.files.iter().copied(), known)
+        });
         for (root, digest) in written.iter().zip(digests) {
             self.roots.remove(root.root);
             if let Some(digest) = digest? {
@@ -128,7 +135,7 @@ impl FreshnessRecord {
             entries.push((path, hash));
         }
         let Ok(Some(mut tree)) = Tree::open(out) else { return Freshness::Unknown };
-        match files_digest(&mut tree, entries.iter().copied()) {
+        match files_digest(&mut tree, entries.iter().copied(), &Stamps::new()) {
             Ok(Some(digest)) if !entries.is_empty() && digest == *recorded_files => {}
             _ => return Freshness::Unknown,
         }
@@ -203,14 +210,25 @@ pub fn inputs_digest(parts: &[&str]) -> String {
 }
 
 /// The digest of a root's files: each path with its content hash and its stamp on disk
-/// ([`Tree::stamp`]); `None` when one is missing.
+/// ([`Tree::stamp`], unless `known` has it); `None` when one is missing.
 fn files_digest<'a>(
     tree: &mut Tree,
     files: impl Iterator<Item = (&'a str, &'a str)>,
+    known: &Stamps,
 ) -> Result<Option<String>, OutputError> {
     let mut bytes = Vec::new();
     for (path, hash) in files {
-        let Some(stamp) = tree.stamp(path)? else { return Ok(None) };
+        let read;
+        let stamp = match known.get(path) {
+            Some(stamp) => stamp,
+            None => match tree.stamp(path)? {
+                Some(stamp) => {
+                    read = stamp;
+                    &read
+                }
+                None => return Ok(None),
+            },
+        };
         bytes.extend_from_slice(path.as_bytes());
         bytes.push(b' ');
         bytes.extend_from_slice(hash.as_bytes());
@@ -239,7 +257,7 @@ mod tests {
             files: vec![("dev/main.tf", hash.as_str())],
             resources: &BTreeMap::new(),
         };
-        record.set_all(&mut lock, &[written]).expect("set");
+        record.set_all(&mut lock, &[written], &Stamps::new()).expect("set");
         record.write(&mut lock).expect("write");
         (manifest, FreshnessRecord::read(dir).expect("read"))
     }

@@ -221,7 +221,12 @@ pub fn remove_staging(out: &Tree, name: &str) -> Result<(), OutputError> {
 /// Carries a committed journal out: forward, or back when it says so or when going
 /// forward fails. `listed`, when given, limits removals to files the manifest lists
 /// (a journal found on disk is not trusted to name anything else).
-pub fn finish(out: &mut Tree, journal: Journal, listed: Option<&BTreeSet<String>>) -> Result<(), OutputError> {
+/// Returns the roots that moved into place whole (none when it went back).
+pub fn finish(
+    out: &mut Tree,
+    journal: Journal,
+    listed: Option<&BTreeSet<String>>,
+) -> Result<BTreeSet<String>, OutputError> {
     let staging_dir = out.child(&journal.staging)?;
     let Some(mut staging) = staging_dir else {
         return Err(OutputError::Refused {
@@ -233,7 +238,7 @@ pub fn finish(out: &mut Tree, journal: Journal, listed: Option<&BTreeSet<String>
     let mut old = staging.child(OLD_DIR)?;
     if journal.direction == Direction::Forward {
         match forward(out, new.as_mut(), &journal.steps, listed) {
-            Ok(()) => return close(out, &journal.staging),
+            Ok(moved_whole) => return close(out, &journal.staging).map(|()| moved_whole),
             Err(error) => {
                 // Turn the journal around before the first step back, so that a crash
                 // while going back goes on going back.
@@ -250,7 +255,7 @@ pub fn finish(out: &mut Tree, journal: Journal, listed: Option<&BTreeSet<String>
         }
     }
     backward(out, new.as_mut(), old.as_mut(), &journal.steps)?;
-    close(out, &journal.staging)
+    close(out, &journal.staging).map(|()| BTreeSet::new())
 }
 
 fn both(first: OutputError, second: OutputError) -> OutputError {
@@ -269,12 +274,13 @@ pub fn commit(out: &mut Tree, staging: &mut Tree, journal: &Journal) -> Result<(
     out.sync_dirs()
 }
 
+/// Carries the steps out; returns the roots that moved into place whole.
 fn forward(
     out: &mut Tree,
     mut new: Option<&mut Tree>,
     steps: &[Step],
     listed: Option<&BTreeSet<String>>,
-) -> Result<(), OutputError> {
+) -> Result<BTreeSet<String>, OutputError> {
     // A root the output directory does not have yet moves in whole: new/ holds only files
     // to put, so its directory of the root is exactly the root's new files. Going back
     // still removes them file by file (see `backward`).
@@ -307,7 +313,8 @@ fn forward(
             }
         }
     }
-    out.sync_dirs()
+    out.sync_dirs()?;
+    Ok(moved_whole.into_iter().map(str::to_string).collect())
 }
 
 /// Puts back every old file from `old/` and removes the new files that had none.

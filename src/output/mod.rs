@@ -25,7 +25,7 @@ mod manifest;
 mod review;
 mod tree;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -43,6 +43,13 @@ pub use review::{Review, RootReport, markdown as review_markdown};
 use crate::render::RenderedRoot;
 use journal::{Direction, Journal, Step};
 use tree::Tree;
+
+/// The stamps ([`tree::Tree::stamp`]) of files a write left, by path, taken when each was
+/// written into the staging directory: for the roots that moved into place whole, whose
+/// files are those very files, untouched since (moving their directory changes neither
+/// their inode nor their change time), so that recording them needs no second look at
+/// each (see [`FreshnessRecord::set_all`]).
+pub type Stamps = HashMap<String, String>;
 
 /// A problem with the output directory.
 #[derive(Debug, thiserror::Error)]
@@ -426,17 +433,17 @@ impl Plan {
     /// without one (tests). `infragen gen` holds the lock from before planning instead.
     pub fn write(&self, out: &Path, force: bool) -> Result<(), OutputError> {
         let mut lock = OutputLock::acquire(out, true, &mut |_| {})?.expect("created");
-        self.write_locked(&mut lock, force)
+        self.write_locked(&mut lock, force).map(drop)
     }
 
     /// Writes the plan into the locked directory, all or nothing (see `journal.rs`).
     /// Refuses a directory infragen did not create unless `force` is set.
-    pub fn write_locked(&self, lock: &mut OutputLock, force: bool) -> Result<(), OutputError> {
+    pub fn write_locked(&self, lock: &mut OutputLock, force: bool) -> Result<Stamps, OutputError> {
         // Nothing to write is nothing to stage, sync or journal: an unchanged tree costs
         // the reads that showed it unchanged (taking the lock already finished any
         // interrupted run).
         if self.is_up_to_date() {
-            return Ok(());
+            return Ok(Stamps::new());
         }
         let staging = self.begin_write(lock, force)?;
         self.write_staged(lock, staging)
@@ -471,8 +478,8 @@ impl Plan {
     pub fn stage_root(&self, handles: &mut StagingHandles) -> Result<StagedRoot, OutputError> {
         let files: Vec<(&String, &FileChange)> =
             self.files.iter().filter(|(_, change)| **change != FileChange::Unchanged).collect();
-        let steps = handles.stage(self, &files)?;
-        Ok(StagedRoot { roots: self.roots.clone(), steps })
+        let files = handles.stage(self, &files)?;
+        Ok(StagedRoot { roots: self.roots.clone(), files })
     }
 
     /// Forgets the texts of the files, rendered and on disk: once a root is staged and
@@ -486,12 +493,13 @@ impl Plan {
     /// Finishes a write [`Plan::begin_write`] began, with the roots staged ahead
     /// ([`Staging::add`]): stages the rest (the manifest, the files of roots that go),
     /// syncs, commits and applies it, all or nothing. With nothing to change, the staging
-    /// directory is removed and the tree stays as it is.
-    pub fn write_staged(&self, lock: &mut OutputLock, mut staging: Staging) -> Result<(), OutputError> {
+    /// directory is removed and the tree stays as it is. Returns the stamps of the files
+    /// of the roots that moved into place whole (see [`Stamps`]).
+    pub fn write_staged(&self, lock: &mut OutputLock, mut staging: Staging) -> Result<Stamps, OutputError> {
         if self.is_up_to_date() {
-            return Ok(());
+            return Ok(Stamps::new());
         }
-        let steps = self.stage_rest(&mut staging)?;
+        let (steps, mut stamps) = self.stage_rest(&mut staging)?;
         let journal = Journal { staging: staging.name.clone(), direction: Direction::Forward, steps };
         let out = lock.tree();
         if let Err(error) = journal::commit(out, &mut staging.staging, &journal) {
@@ -500,14 +508,16 @@ impl Plan {
         }
         // Committed: from here the journal says what becomes of the staging directory.
         staging.committed();
-        journal::finish(out, journal, None)
+        let moved_whole = journal::finish(out, journal, None)?;
+        stamps.retain(|path, _| moved_whole.contains(root_of(path)));
+        Ok(stamps)
     }
 
     /// Writes every new or changed file the roots staged ahead did not into `new/` of the
     /// staging directory, links every file to be replaced or removed into `old/`, and
-    /// syncs them all; returns the steps that apply them, the manifest last. Nothing in
-    /// the tree changes.
-    fn stage_rest(&self, staging: &mut Staging) -> Result<Vec<Step>, OutputError> {
+    /// syncs them all; returns the steps that apply them, the manifest last, and the
+    /// stamps of the files written. Nothing in the tree changes.
+    fn stage_rest(&self, staging: &mut Staging) -> Result<(Vec<Step>, Stamps), OutputError> {
         let staged_ahead = std::mem::take(&mut staging.staged);
         let ahead: BTreeSet<&str> = staged_ahead.iter().flat_map(|staged| &staged.roots).map(String::as_str).collect();
         // Creating thousands of files is the kernel's work, and a core's: the roots are
@@ -528,10 +538,12 @@ impl Plan {
         let staged = staging.while_syncing(|| {
             crate::parallel::map_with(&roots, handles, |handles, _, (_, files)| handles.stage(self, files))
         });
-        let (mut puts, mut removes) = (Vec::new(), Vec::new());
-        let ahead = staged_ahead.into_iter().map(|staged| Ok(staged.steps));
-        for steps in ahead.chain(staged) {
-            for step in steps? {
+        let (mut puts, mut removes, mut stamps) = (Vec::new(), Vec::new(), Stamps::new());
+        let ahead = staged_ahead.into_iter().map(|staged| Ok(staged.files));
+        for files in ahead.chain(staged) {
+            let files = files?;
+            stamps.extend(files.stamps);
+            for step in files.steps {
                 match step {
                     Step::Put(path) if path == MANIFEST_FILE => {}
                     Step::Put(_) => puts.push(step),
@@ -553,18 +565,19 @@ impl Plan {
         if matches!(self.files.get(MANIFEST_FILE), Some(FileChange::Added | FileChange::Changed)) {
             steps.push(Step::Put(MANIFEST_FILE.to_string()));
         }
-        Ok(steps)
+        Ok((steps, stamps))
     }
 
-    /// Stages the changed files of one root (see [`Plan::stage_rest`]); their steps in order.
+    /// Stages the changed files of one root (see [`Plan::stage_rest`]); their steps in
+    /// order, and the stamps of the files written, taken as they were written.
     fn stage_files(
         &self,
         files: &[(&String, &FileChange)],
         out: &mut Tree,
         new: &mut Tree,
         old: &mut Tree,
-    ) -> Result<Vec<Step>, OutputError> {
-        let mut steps = Vec::new();
+    ) -> Result<StagedFiles, OutputError> {
+        let (mut steps, mut stamps) = (Vec::new(), Vec::new());
         for &(path, change) in files {
             let step = match change {
                 FileChange::Unchanged => continue,
@@ -576,6 +589,8 @@ impl Plan {
                     if !cfg!(target_os = "linux") {
                         file.sync_data().map_err(|e| OutputError::io(&new.shown(path), e))?;
                     }
+                    let stat = rustix::fs::fstat(&file).map_err(|e| OutputError::io(&new.shown(path), e.into()))?;
+                    stamps.push((path.clone(), tree::stamp_of(&stat)));
                     Step::Put(path.clone())
                 }
                 FileChange::Removed => Step::Remove(path.clone()),
@@ -590,7 +605,7 @@ impl Plan {
             new.sync_dirs()?;
             old.sync_dirs()?;
         }
-        Ok(steps)
+        Ok(StagedFiles { steps, stamps })
     }
 }
 
@@ -629,10 +644,10 @@ pub struct StagingHandles {
 
 impl StagingHandles {
     /// Stages `files` of `plan` (see [`Plan::stage_files`]); their steps in order.
-    fn stage(&mut self, plan: &Plan, files: &[(&String, &FileChange)]) -> Result<Vec<Step>, OutputError> {
-        let steps = plan.stage_files(files, &mut self.out, &mut self.new, &mut self.old)?;
-        self.files_staged.fetch_add(steps.len(), Ordering::Relaxed);
-        Ok(steps)
+    fn stage(&mut self, plan: &Plan, files: &[(&String, &FileChange)]) -> Result<StagedFiles, OutputError> {
+        let staged = plan.stage_files(files, &mut self.out, &mut self.new, &mut self.old)?;
+        self.files_staged.fetch_add(staged.steps.len(), Ordering::Relaxed);
+        Ok(staged)
     }
 }
 
@@ -640,7 +655,15 @@ impl StagingHandles {
 #[derive(Debug)]
 pub struct StagedRoot {
     roots: Vec<String>,
+    files: StagedFiles,
+}
+
+/// Files staged: the steps that apply them, and the stamps of those written, taken as they
+/// were written (see [`Stamps`]).
+#[derive(Debug)]
+struct StagedFiles {
     steps: Vec<Step>,
+    stamps: Vec<(String, String)>,
 }
 
 impl Staging {

@@ -47,6 +47,25 @@ fn a_new_root_moves_in_whole_unless_something_has_its_name() {
 }
 
 #[test]
+fn a_write_returns_the_stamps_of_the_roots_that_moved_in_whole_as_they_are_on_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("generated");
+    write(&out, &[root("dev", &[("main.tf", "a\n")])]);
+    // dev changes file by file (each file renamed into place has a change time of its
+    // own); prod and its module move in as one directory.
+    let roots = [root("dev", &[("main.tf", "b\n")]), root("prod", &[("main.tf", "p\n"), ("modules/x/main.tf", "x\n")])];
+    let plan = Plan::new(&out, &roots).expect("plan");
+    let stamps = plan.write_locked(&mut locked(&out), false).expect("write");
+    let mut keys: Vec<&str> = stamps.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["prod/main.tf", "prod/modules/x/main.tf"]);
+    let mut tree = Tree::open(&out).expect("opens").expect("exists");
+    for (path, stamp) in &stamps {
+        assert_eq!(tree.stamp(path).expect("stat").as_ref(), Some(stamp), "{path}");
+    }
+}
+
+#[test]
 fn a_fresh_directory_is_written_and_then_up_to_date() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("generated");

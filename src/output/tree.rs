@@ -234,18 +234,7 @@ impl Tree {
     /// change time is the kernel's: nobody can set it, so a stamp recorded after writing a
     /// file matches only that very file, untouched since.
     pub fn stamp(&mut self, relative: &str) -> Result<Option<String>, OutputError> {
-        // The fields' types differ between platforms.
-        #[allow(clippy::unnecessary_cast)]
-        Ok(self.lstat(relative)?.map(|stat| {
-            format!(
-                "{}:{}:{}.{}:{}",
-                stat.st_dev as u64,
-                stat.st_ino as u64,
-                stat.st_ctime as i64,
-                stat.st_ctime_nsec as i64,
-                stat.st_size as i64
-            )
-        }))
+        Ok(self.lstat(relative)?.map(|stat| stamp_of(&stat)))
     }
 
     /// Creates the file `relative` (it must not exist) with `content`, creating the
@@ -484,6 +473,17 @@ impl Tree {
 }
 
 /// `a/b/c` -> (`a/b`, `c`); `c` -> (``, `c`).
+/// A file's stamp ([`Tree::stamp`]) from its status.
+pub(crate) fn stamp_of(stat: &rustix::fs::Stat) -> String {
+    // The fields' types differ between platforms.
+    #[allow(clippy::unnecessary_cast)]
+    let stamp = format!(
+        "{}:{}:{}.{}:{}",
+        stat.st_dev as u64, stat.st_ino as u64, stat.st_ctime as i64, stat.st_ctime_nsec as i64, stat.st_size as i64
+    );
+    stamp
+}
+
 fn split(relative: &str) -> (&str, &str) {
     relative.rsplit_once('/').unwrap_or(("", relative))
 }
