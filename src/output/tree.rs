@@ -25,12 +25,13 @@ use super::{OutputError, crash_point};
 const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
 
 /// How many directories a tree keeps open. Paths come in sorted order and are at most
-/// three directories deep (`dev/modules/rds/`), so a small cache opens each directory
-/// about once; an unbounded one held a descriptor per directory of every environment
-/// (fourteen each) and ran out at the common limit of 1024 open files (256 on macOS) at
-/// about seventy environments. A write holds three trees (the output, and the new and old
-/// files of its staging directory) per worker.
-const MAX_OPEN_DIRS: usize = 8;
+/// three directories deep (`dev/modules/rds/`), so a small cache that keeps the
+/// directories above the one it opens opens each directory once; an unbounded one held a
+/// descriptor per directory of every environment (fourteen each) and ran out at the
+/// common limit of 1024 open files (256 on macOS) at about seventy environments. A write
+/// holds four trees (the output, the new and old files of its staging directory, and the
+/// output again to compare) per worker, and up to four workers.
+const MAX_OPEN_DIRS: usize = 4;
 
 /// Up to how many changed directories are synced one by one; past that, on Linux, one
 /// `syncfs` flushes them all (a sync per directory costs a journal commit each).
@@ -136,7 +137,11 @@ impl Tree {
                 Err(errno) => return Err(self.classify_at(parent_fd.as_fd(), relative, name, errno)),
             };
             if self.dirs.len() >= MAX_OPEN_DIRS {
-                self.dirs.clear();
+                // In sorted order, a directory not above this one is done with.
+                self.dirs.retain(|dir, _| is_above(dir, relative));
+                if self.dirs.len() >= MAX_OPEN_DIRS {
+                    self.dirs.clear();
+                }
             }
             self.dirs.insert(relative.to_string(), fd);
         }
@@ -484,6 +489,11 @@ pub(crate) fn stamp_of(stat: &rustix::fs::Stat) -> String {
     stamp
 }
 
+/// Whether the directory `dir` holds `relative`, directly or further down.
+fn is_above(dir: &str, relative: &str) -> bool {
+    relative.len() > dir.len() && relative.starts_with(dir) && relative.as_bytes()[dir.len()] == b'/'
+}
+
 fn split(relative: &str) -> (&str, &str) {
     relative.rsplit_once('/').unwrap_or(("", relative))
 }
@@ -515,6 +525,34 @@ fn not_a_file(kind: FileType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opens_each_directory_once_for_paths_in_sorted_order() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let mut tree = Tree::open(temp.path()).expect("open").expect("exists");
+        let mut paths = Vec::new();
+        for root in ["dev", "dev-b", "prod"] {
+            paths.push(format!("{root}/main.tf"));
+            for module in ["alb", "ecs", "network", "rds", "waf"] {
+                paths.push(format!("{root}/modules/{module}/main.tf"));
+                paths.push(format!("{root}/modules/{module}/variables.tf"));
+            }
+        }
+        paths.sort();
+        let mut opened = BTreeSet::new();
+        for path in &paths {
+            let before: BTreeSet<String> = tree.dirs.keys().cloned().collect();
+            drop(tree.create_file(path, b"# x\n").expect("create"));
+            for dir in tree.dirs.keys().filter(|dir| !before.contains(*dir)) {
+                assert!(opened.insert(dir.clone()), "{dir} opened again");
+            }
+            assert!(tree.dirs.len() <= MAX_OPEN_DIRS);
+        }
+        // Every directory: three roots, their `modules/` and five modules each.
+        assert_eq!(opened.len(), 3 * 7);
+        assert!(is_above("dev", "dev/modules") && is_above("dev/modules", "dev/modules/alb"));
+        assert!(!is_above("dev", "dev-b/modules") && !is_above("dev", "dev") && !is_above("dev/m", "dev/modules"));
+    }
 
     #[test]
     fn keeps_few_directories_open_and_syncs_every_one_it_changed() {
