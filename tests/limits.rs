@@ -217,11 +217,12 @@ fn credentials_in_plain_fields_are_refused_and_never_repeated() {
 
 #[test]
 fn many_environments_are_written_within_a_small_limit_of_open_files() {
-    // Ten environments hold 140 directories: more than the 128 files this run may open.
+    // Twenty environments hold 280 directories: more than the 128 files this run may open.
+    // They are also enough roots to be written by more workers than cores.
     let test = Test::new();
     let dev = common::shipped_environments().remove("dev.toml").expect("dev.toml");
     let write_all = |suffix: &str| {
-        for i in 0..10 {
+        for i in 0..20 {
             let text = dev
                 .replace("api_record = \"api-dev\"", &format!("api_record = \"api-e{i}\""))
                 .replace("frontend_record = \"dev\"", &format!("frontend_record = \"web-e{i}{suffix}\""));
@@ -248,5 +249,5 @@ fn many_environments_are_written_within_a_small_limit_of_open_files() {
     assert_eq!(status, Some(0), "{stderr}");
     let (status, stderr) = limited("gen --all --check");
     assert_eq!(status, Some(0), "{stderr}");
-    assert!(test.read("generated/e9/main.tf").contains("web-e9x"));
+    assert!(test.read("generated/e19/main.tf").contains("web-e19x"));
 }

@@ -139,8 +139,17 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         _ => None,
     };
     // A fresh root costs little: threads pay off for two roots to render, or many fresh ones.
+    // Many roots to write are worth more workers than cores: creating their files is the
+    // kernel's work and waits for the disk at times (an inode table or a directory to read),
+    // and meanwhile another worker renders.
     let worth_threads = if renders >= 2 { 2 } else { 8 };
-    let threads = if jobs.len() >= worth_threads { crate::parallel::cores(jobs.len()) } else { 1 };
+    let threads = if renders >= MANY_ROOTS && staging.is_some() {
+        crate::parallel::writing_workers(renders)
+    } else if jobs.len() >= worth_threads {
+        crate::parallel::cores(jobs.len())
+    } else {
+        1
+    };
     let mut handles = Vec::with_capacity(threads);
     for _ in 0..threads {
         handles.push(staging.as_ref().map(Staging::handles).transpose()?);
@@ -326,6 +335,10 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
 }
 
 const BOOTSTRAP_ROOT: &str = crate::render::BOOTSTRAP_ROOT;
+
+/// From how many roots to render and write a run takes more workers than cores (see
+/// [`crate::parallel::writing_workers`]); a few roots gain nothing from them but memory.
+const MANY_ROOTS: usize = 16;
 
 /// An environment, loaded: what the run needs of it after loading, and its model while a
 /// root of it still needs rendering.
