@@ -135,15 +135,19 @@ impl FreshnessRecord {
             entries.push((path, hash));
         }
         let Ok(Some(mut tree)) = Tree::open(out) else { return Freshness::Unknown };
-        match files_digest(&mut tree, entries.iter().copied(), &Stamps::new()) {
-            Ok(Some(digest)) if !entries.is_empty() && digest == *recorded_files => {}
-            _ => return Freshness::Unknown,
-        }
-        for (path, hash) in entries {
-            match tree.read(path) {
-                Ok(Some(text)) if content_hash(text.as_bytes()) == hash => {}
+        // Each file is read with its stamp as it was when read (one status for both): its
+        // content must hash as the manifest says, and the stamps must be the recorded ones.
+        let mut digest = Vec::new();
+        for &(path, hash) in &entries {
+            match tree.read_stamped(path) {
+                Ok(Some((text, stamp))) if content_hash(text.as_bytes()) == hash => {
+                    digest_line(&mut digest, path, hash, &stamp);
+                }
                 _ => return Freshness::Unknown,
             }
+        }
+        if entries.is_empty() || format!("{:016x}", xxh64(&digest)) != *recorded_files {
+            return Freshness::Unknown;
         }
         Freshness::Fresh
     }
@@ -229,14 +233,19 @@ fn files_digest<'a>(
                 None => return Ok(None),
             },
         };
-        bytes.extend_from_slice(path.as_bytes());
-        bytes.push(b' ');
-        bytes.extend_from_slice(hash.as_bytes());
-        bytes.push(b' ');
-        bytes.extend_from_slice(stamp.as_bytes());
-        bytes.push(b'\n');
+        digest_line(&mut bytes, path, hash, stamp);
     }
     Ok(Some(format!("{:016x}", xxh64(&bytes))))
+}
+
+/// Adds one file's line to the text a digest of files ([`files_digest`]) hashes.
+fn digest_line(bytes: &mut Vec<u8>, path: &str, hash: &str, stamp: &str) {
+    bytes.extend_from_slice(path.as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(hash.as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(stamp.as_bytes());
+    bytes.push(b'\n');
 }
 
 #[cfg(test)]

@@ -175,6 +175,12 @@ impl Tree {
     /// The text of the regular file `relative`, or `None` when it does not exist. A file
     /// that is not UTF-8 cannot be what infragen wrote; it reads as different text.
     pub fn read(&mut self, relative: &str) -> Result<Option<String>, OutputError> {
+        Ok(self.read_stamped(relative)?.map(|(text, _)| text))
+    }
+
+    /// [`Tree::read`], with the file's stamp ([`Tree::stamp`]) as it was when read: one
+    /// status for both.
+    pub fn read_stamped(&mut self, relative: &str) -> Result<Option<(String, String)>, OutputError> {
         if !self.open_parent(relative, false)? {
             return Ok(None);
         }
@@ -196,8 +202,11 @@ impl Tree {
         // growing a buffer to it by doubling leaves the allocator holding the steps.
         #[allow(clippy::unnecessary_cast)]
         let mut bytes = Vec::with_capacity((stat.st_size as u64).min(1 << 30) as usize);
-        File::from(fd).read_to_end(&mut bytes).map_err(|e| OutputError::io(&shown, e))?;
-        Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
+        // Through `Take`: `File::read_to_end` asks the kernel for the size and the position
+        // again (two more system calls per file, a fifth of those of an unchanged run).
+        File::from(fd).take(u64::MAX).read_to_end(&mut bytes).map_err(|e| OutputError::io(&shown, e))?;
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(Some((text, stamp_of(&stat))))
     }
 
     /// Whether `relative` exists (as anything, a link included), without following links.
