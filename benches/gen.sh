@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Whole-process benchmark of `infragen gen`: wall time and peak RSS of the release binary,
-# median of several runs each, measured with /usr/bin/time, for
+# Whole-process benchmark of `infragen gen`: wall time (bash's clock) and peak RSS (GNU
+# time) of the release binary, median of several runs each, for
 #   - the shipped dev + prod: `gen --all` over an unchanged tree, `gen --all --check`, and
 #     `gen --all` into an empty directory (absolute targets), and
 #   - synthetic sets of N copies of environments/dev.toml (distinct record names, the one
@@ -52,6 +52,12 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
+# A decimal point in $EPOCHREALTIME and in awk's numbers, whatever the caller's locale.
+export LC_ALL=C
+if [[ -z "${EPOCHREALTIME:-}" ]]; then
+  echo "bench: bash 5 or later is needed (EPOCHREALTIME)" >&2
+  exit 2
+fi
 if [[ ! -x /usr/bin/time ]]; then
   echo "bench: /usr/bin/time (GNU time) is needed for peak RSS" >&2
   exit 2
@@ -77,21 +83,26 @@ fi
 # for every unwritten byte of the file system, so without it a `gen` timed after the
 # `cp -r` runs also paid for writing their copies, hundreds of megabytes for the large
 # sets, while `cp -r` itself never waits for the disk.
+# The wall time is bash's clock (microseconds) around /usr/bin/time, whose own `%e` counts
+# in steps of 10 ms: a fresh tree of one environment is written, and copied, in a few.
 measure_once() {
-  local new args=()
+  local new args=() start end peak user system
   new=$(mktemp -u "$work/new.XXXXXXXX")
   for arg in "$@"; do args+=("${arg//@new@/$new}"); done
   sync
-  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || {
+  start=$EPOCHREALTIME
+  /usr/bin/time -f '%M %U %S' -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || {
     echo "bench: failed: $*" >&2
     cat "$work/stderr" >&2
     exit 1
   }
-  cat "$work/time"
+  end=$EPOCHREALTIME
+  read -r peak user system <"$work/time"
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.6f", b - a}') $peak $user $system"
 }
 
 # The median over $runs runs, as "<milliseconds> <peak MiB> <CPU milliseconds>" (CPU:
-# user + system, what a loaded machine does not inflate). /usr/bin/time reports
+# user + system, what a loaded machine does not inflate). /usr/bin/time reports CPU in
 # hundredths of a second; a fast command is timed by repeating it in a loop.
 measure() {
   local times=() rss=() cpu=()
@@ -108,11 +119,12 @@ measure() {
   t=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   m=$(printf '%s\n' "${rss[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   c=$(printf '%s\n' "${cpu[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$(awk -v t="$t" 'BEGIN {printf "%.0f", t*1000}') $(awk -v m="$m" 'BEGIN {printf "%.1f", m/1024}') $(awk -v c="$c" 'BEGIN {printf "%.0f", c*1000}')"
+  echo "$(awk -v t="$t" 'BEGIN {printf "%.1f", t*1000}') $(awk -v m="$m" 'BEGIN {printf "%.1f", m/1024}') $(awk -v c="$c" 'BEGIN {printf "%.0f", c*1000}')"
 }
 
-# A fast command is timed as `reps` back-to-back runs in one shell (GNU time's resolution
-# is 10 ms); the time reported is per run, the peak RSS the largest of one run.
+# A fast command is timed as `reps` back-to-back runs in one shell (for its CPU time, which
+# GNU time counts in steps of 10 ms); the time reported is per run, the peak RSS the
+# largest of one run.
 repeat_cmd() {
   local reps="$1"
   shift
@@ -162,7 +174,7 @@ read -r ms mib cpu < <(measure_fast "$bin" gen --all --check --out out)
 row "\`gen --all --check\`, dev + prod" "$ms" "$cpu" 5 "$mib" 12 ""
 read -r sync_ms _ _ < <(measure sh -c 'cp -r out @new@ && find @new@ -type f -exec sync {} +')
 read -r ms mib cpu < <(measure "$bin" gen --all --out @new@)
-fail_target=$(awk -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < 30) t = 30; printf "%.0f", t}')
+fail_target=$(awk -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < 30) t = 30; printf "%.1f", t}')
 row "\`gen --all\`, dev + prod, into an empty directory" "$ms" "$cpu" 30 "$mib" 12 " (durable copy: $sync_ms ms)" "$fail_target"
 
 # Synthetic sets: copies of dev.toml, each with record names of its own (environments
@@ -186,15 +198,15 @@ for n in $sizes; do
   read -r read_ms _ _ < <(measure sh -c 'find out -type f -exec cat {} + >/dev/null')
   read -r cp_ms _ _ < <(measure cp -r out @new@)
   read -r sync_ms _ _ < <(measure sh -c 'cp -r out @new@ && find @new@ -type f -exec sync {} +')
-  # Relative targets, floored at 10 ms (GNU time's resolution).
-  read_target=$(awk -v r="$read_ms" 'BEGIN {t = 3 * r; if (t < 10) t = 10; printf "%.0f", t}')
-  cp_target=$(awk -v r="$cp_ms" 'BEGIN {t = 2 * r; if (t < 10) t = 10; printf "%.0f", t}')
+  # Relative targets.
+  read_target=$(awk -v r="$read_ms" 'BEGIN {printf "%.1f", 3 * r}')
+  cp_target=$(awk -v r="$cp_ms" 'BEGIN {printf "%.1f", 2 * r}')
   read -r ms mib cpu < <(measure "$bin" gen --all --out out)
   row "$n environments, tree unchanged" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree: $read_ms ms)"
   read -r ms mib cpu < <(measure "$bin" gen --all --check --out out)
   row "$n environments, \`--check\`" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree)"
   read -r ms mib cpu < <(measure "$bin" gen --all --out @new@)
-  fail_target=$(awk -v c="$cp_target" -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < c) t = c; printf "%.0f", t}')
+  fail_target=$(awk -v c="$cp_target" -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < c) t = c; printf "%.1f", t}')
   row "$n environments, empty directory" "$ms" "$cpu" "$cp_target" "$mib" "" " (2x \`cp -r\`: $cp_ms ms; durable copy: $sync_ms ms)" "$fail_target"
 done
 
