@@ -117,10 +117,57 @@ fn only_the_files_rendering_parsed_skip_the_check_before_writing() {
 }
 
 #[test]
+fn a_file_roots_share_is_parsed_once_whichever_root_parses_it() {
+    // Two roots rendered side by side share their module files through the memo. The
+    // first to render a file leaves it for the check before writing; once either root
+    // has parsed it (the other while rendering, or this one before writing), neither
+    // parses it again.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    let test = Test::new();
+    test.write("customers/dev.toml", &std::fs::read_to_string(shipped.join("dev.toml")).expect("reads"));
+    let load = |dir: &std::path::Path| {
+        infragen::workspace::Workspace::new(dir).load("dev", &Default::default()).expect("loads")
+    };
+    let (ours, theirs) = (load(&shipped), load(&test.path().join("customers")));
+    let path = "dev/modules/rds/main.tf";
+
+    // This root parses the file before writing: the root that shares it need not.
+    let renderer = infragen::render::Renderer::new().expect("templates");
+    let first = renderer.environment_unparsed(&ours.architecture, &[]).expect("renders");
+    assert!(first.needs_parse_check(path));
+    first.check_parses_of(path, &first.files()[path]).expect("parses");
+    assert!(!first.needs_parse_check(path));
+    let second = renderer.environment_unparsed(&theirs.architecture, &[]).expect("renders");
+    assert!(!second.needs_parse_check(path));
+    assert_ne!(first.files()[path], second.files()[path], "each under its own header");
+
+    // The root that shares the file parses it while rendering: the first need not.
+    let renderer = infragen::render::Renderer::new().expect("templates");
+    let first = renderer.environment_unparsed(&ours.architecture, &[]).expect("renders");
+    assert!(first.needs_parse_check(path));
+    let second = renderer.environment_unparsed(&theirs.architecture, &[]).expect("renders");
+    assert!(!second.needs_parse_check(path));
+    assert!(!first.needs_parse_check(path));
+    // A file no other root has is still checked.
+    let prod = infragen::workspace::Workspace::new(&shipped).load("prod", &Default::default()).expect("loads");
+    let other = renderer.environment_unparsed(&prod.architecture, &[]).expect("renders");
+    assert!(other.needs_parse_check("prod/main.tf"));
+
+    // A text that is not the root's own (never the case in `gen`) says nothing of the
+    // shared file.
+    let renderer = infragen::render::Renderer::new().expect("templates");
+    let first = renderer.environment_unparsed(&ours.architecture, &[]).expect("renders");
+    first.check_parses_of(path, "# another text\n").expect("parses");
+    assert!(first.needs_parse_check(path));
+}
+
+#[test]
 fn roots_that_share_a_renderer_render_what_each_renders_alone() {
     // One renderer formats and parses the files roots share once (`render::memo`): every
     // root must come out byte for byte as it does from a renderer of its own, under its
-    // own header, through every variant of the environments.
+    // own header, through every variant of the environments. Every second root of the
+    // shared renderer goes through the modules in reverse (so that two workers meet
+    // halfway), so both orders are compared with a renderer's first root.
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
     let test = Test::new();
     for name in ["dev", "prod"] {

@@ -15,7 +15,7 @@ use crate::output::{
     StagedRoot, Staging, StaleReference, Written, read_generated, review_markdown, stale_references,
     stale_references_of,
 };
-use crate::render::{Renderer, check_parses};
+use crate::render::Renderer;
 use crate::workspace::{Environment, Workspace};
 use crate::workspace::{SharedClaims, check_shared_claims};
 use crate::{Error, Exit};
@@ -458,7 +458,7 @@ impl Job<'_> {
         }
         // Rendering itself parsed some files (see `RenderedRoot::needs_parse_check`).
         for (path, text) in part.unverified().filter(|(path, _)| root.needs_parse_check(path)) {
-            check_parses(path, text)?;
+            root.check_parses_of(path, text)?;
         }
         let resources = if count_resources { root.resource_counts() } else { BTreeMap::new() };
         let planned = Planned {

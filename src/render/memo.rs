@@ -16,7 +16,7 @@
 //! first comment says either. Tests compare shared and separate renders byte for byte.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::format::{self, TopLevelBlock};
@@ -33,6 +33,8 @@ const MAX_BYTES: usize = 8 << 20;
 #[derive(Default)]
 pub(super) struct Memo {
     state: Mutex<State>,
+    /// How many environment roots began rendering ([`Memo::begin_root`]).
+    roots: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -65,9 +67,19 @@ impl SharedFile {
     pub(super) fn mark_parsed(&self) {
         self.parsed.store(true, Ordering::Release);
     }
+
+    /// Whether hcl-edit has parsed the file, in any root.
+    pub(super) fn is_parsed(&self) -> bool {
+        self.parsed.load(Ordering::Acquire)
+    }
 }
 
 impl Memo {
+    /// Counts an environment root that begins rendering: the how-manieth it is, from 0.
+    pub(super) fn begin_root(&self) -> usize {
+        self.roots.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// The `.tf` file at `path` in its final form: `body`, the template's output, under the
     /// comment `header`, formatted (see [`format::canonicalize`]). A file another root
     /// already had comes from the memo, and is parsed here unless it already was: the
@@ -87,7 +99,7 @@ impl Memo {
         let mut text = String::with_capacity(header_line.len() + shared.after_header.len());
         text.push_str(&header_line);
         text.push_str(&shared.after_header);
-        if !shared.parsed.load(Ordering::Acquire) {
+        if !shared.is_parsed() {
             super::check_parses(path, &text)?;
             shared.mark_parsed();
         }

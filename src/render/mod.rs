@@ -167,9 +167,21 @@ impl RenderedRoot {
     }
 
     /// Whether the `.tf` file at `path` still needs [`check_parses`] before it is written:
-    /// false for one rendering already parsed.
+    /// false for one rendering already parsed, or one another root shares and parsed.
     pub fn needs_parse_check(&self, path: &str) -> bool {
-        path.ends_with(".tf") && !self.parsed.contains(path)
+        path.ends_with(".tf")
+            && !self.parsed.contains(path)
+            && !self.shared.get(path).is_some_and(|shared| shared.is_parsed())
+    }
+
+    /// [`check_parses`] of `text`, the file at `path`, before it is written; a file this
+    /// root shares with others is then known to parse for them too (see [`memo`]).
+    pub fn check_parses_of(&self, path: &str, text: &str) -> Result<(), RenderError> {
+        check_parses(path, text)?;
+        if let Some(shared) = self.shared.get(path).filter(|_| self.files.get(path).is_some_and(|ours| ours == text)) {
+            shared.mark_parsed();
+        }
+        Ok(())
     }
 
     /// The top-level blocks of the `.tf` file at `path` (`None` for any other file).
@@ -296,7 +308,14 @@ impl Renderer {
         let base = Value::from(Serde(&context));
         let mut rendered = RenderedRoot::new(root.clone(), BTreeMap::new());
         self.render_dir("root/", &format!("{root}/"), &base, &header, &mut rendered)?;
-        for module in &context.modules {
+        // Two roots rendered side by side go through the modules from opposite ends, so
+        // that each formats and parses half of what they share and takes the rest from
+        // the other (see `memo`); the files are the same in either order.
+        let mut modules: Vec<_> = context.modules.iter().collect();
+        if self.memo.begin_root() % 2 == 1 {
+            modules.reverse();
+        }
+        for module in modules {
             let out_dir = format!("{root}/modules/{}/", module.name);
             // A module's templates see its own extra tags (`module_tags`) as `module_tags`.
             let module_context = minijinja::context! {
