@@ -194,7 +194,9 @@ for n in $sizes; do
   files=$(find out -type f | wc -l)
   set_runs=$runs
   [[ -n "$big_set" && $set_runs -gt 3 ]] && set_runs=3
-  echo "$n environments ($files files, $size MB; $set_runs runs each)" >&2
+  set_name="$n environments"
+  [[ $n -eq 1 ]] && set_name="1 environment"
+  echo "$set_name ($files files, $size MB; $set_runs runs each)" >&2
   read -r read_ms _ _ < <(measure sh -c 'find out -type f -exec cat {} + >/dev/null')
   read -r cp_ms _ _ < <(measure cp -r out @new@)
   read -r sync_ms _ _ < <(measure sh -c 'cp -r out @new@ && find @new@ -type f -exec sync {} +')
@@ -202,12 +204,12 @@ for n in $sizes; do
   read_target=$(awk -v r="$read_ms" 'BEGIN {printf "%.1f", 3 * r}')
   cp_target=$(awk -v r="$cp_ms" 'BEGIN {printf "%.1f", 2 * r}')
   read -r ms mib cpu < <(measure "$bin" gen --all --out out)
-  row "$n environments, tree unchanged" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree: $read_ms ms)"
+  row "$set_name, tree unchanged" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree: $read_ms ms)"
   read -r ms mib cpu < <(measure "$bin" gen --all --check --out out)
-  row "$n environments, \`--check\`" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree)"
+  row "$set_name, \`--check\`" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree)"
   read -r ms mib cpu < <(measure "$bin" gen --all --out @new@)
   fail_target=$(awk -v c="$cp_target" -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < c) t = c; printf "%.1f", t}')
-  row "$n environments, empty directory" "$ms" "$cpu" "$cp_target" "$mib" "" " (2x \`cp -r\`: $cp_ms ms; durable copy: $sync_ms ms)" "$fail_target"
+  row "$set_name, empty directory" "$ms" "$cpu" "$cp_target" "$mib" "" " (2x \`cp -r\`: $cp_ms ms; durable copy: $sync_ms ms)" "$fail_target"
 done
 
 echo
