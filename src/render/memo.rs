@@ -82,8 +82,9 @@ impl Memo {
 
     /// The `.tf` file at `path` in its final form: `body`, the template's output, under the
     /// comment `header`, formatted (see [`format::canonicalize`]). A file another root
-    /// already had comes from the memo, and is parsed here unless it already was: the
-    /// second root to share a file parses it, so that later ones need not.
+    /// already had comes from the memo, and is parsed here unless it already was (by
+    /// the root that had it first, in its check before writing, or here by another): a
+    /// shared file is parsed once, for every root that has it.
     pub(super) fn finish_tf(&self, path: &str, header: &str, body: &str) -> Result<Finished, RenderError> {
         if !plain_header(header) {
             return alone(path, header, body);
