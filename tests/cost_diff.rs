@@ -28,7 +28,7 @@ fn two_directories() -> Test {
 fn a_preset_switch_between_two_directories_names_the_lines_and_the_preset() {
     let output = two_directories().args(&["cost", "--diff", "base"]).run().status(0);
     let text = &output.stdout;
-    assert!(text.contains("dev: 129.77 -> 162.36 a month (+32.59)"), "{text}");
+    assert!(text.contains("dev: 129.43 -> 162.02 a month (+32.59)"), "{text}");
     assert!(text.contains("presets: +no-nat"), "{text}");
     assert!(text.contains("prod: 499.98 a month, unchanged"), "{text}");
     // The lines that change, each with the setting and the preset behind it.
@@ -87,7 +87,7 @@ fn a_preset_switch_between_two_git_revisions() {
 
     let text = test.run_args(&["cost", "--diff", "HEAD~1"]).status(0).stdout;
     assert!(text.contains("estimated monthly cost against HEAD~1"), "{text}");
-    assert!(text.contains("dev: 129.77 -> 162.36 a month (+32.59)"), "{text}");
+    assert!(text.contains("dev: 129.43 -> 162.02 a month (+32.59)"), "{text}");
     assert!(text.contains("old: removed, 499.98 a month less"), "{text}");
     assert!(text.contains("prod: new environment, 499.98 a month"), "{text}");
     assert!(text.contains("network.nat (preset no-nat)"), "{text}");
@@ -124,7 +124,7 @@ fn over_the_monthly_budget_cost_exits_1() {
     test.run_args(&["cost", "--env", "dev"])
         .status(1)
         .stdout_contains("total")
-        .stderr_contains("error: dev: the estimate of $162.36 a month is over its budget.max_monthly_usd of $100.00");
+        .stderr_contains("error: dev: the estimate of $162.02 a month is over its budget.max_monthly_usd of $100.00");
     test.run_args(&["cost", "--env", "prod"]).status(0);
     let raised = dev.replace("max_monthly_usd = 100", "max_monthly_usd = 200");
     test.write("environments/dev.toml", &raised);

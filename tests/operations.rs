@@ -162,6 +162,47 @@ fn the_waf_counts_large_json_bodies_and_missing_user_agents_instead_of_blocking(
     }
 }
 
+/// One filter of the WAF log: its behaviour, its requirement and the actions of its
+/// conditions.
+type LogFilter = (String, String, Vec<String>);
+
+/// The WAF log's filter: its default behaviour and its filters; `None` when the log keeps
+/// every request.
+fn waf_log_filter(root: &str) -> Option<(String, Vec<LogFilter>)> {
+    let logging = resource(root, "waf", "aws_wafv2_web_acl_logging_configuration", "this");
+    let filter = blocks(logging.body(), "logging_filter").next()?;
+    let default = text(&attribute(filter.body(), "default_behavior").expect("default_behavior"));
+    let filters = blocks(filter.body(), "filter")
+        .map(|f| {
+            let actions = blocks(f.body(), "condition")
+                .flat_map(|c| blocks(c.body(), "action_condition"))
+                .map(|a| text(&attribute(a.body(), "action").expect("action")))
+                .collect();
+            let behavior = text(&attribute(f.body(), "behavior").expect("behavior"));
+            (behavior, text(&attribute(f.body(), "requirement").expect("requirement")), actions)
+        })
+        .collect();
+    Some((default, filters))
+}
+
+#[test]
+fn dev_logs_only_what_a_waf_rule_blocked_or_counted_and_prod_every_request() {
+    // dev's min-logs: every request a rule blocked or counted, the counted managed rules
+    // (dev counts two, as rule action overrides) included, and nothing else.
+    let (default, filters) = waf_log_filter("dev").expect("dev filters its WAF log");
+    assert_eq!(default, "\"DROP\"");
+    assert_eq!(
+        filters,
+        [(
+            "\"KEEP\"".to_string(),
+            "\"MEETS_ANY\"".to_string(),
+            vec!["\"BLOCK\"".to_string(), "\"COUNT\"".to_string(), "\"EXCLUDED_AS_COUNT\"".to_string()]
+        )]
+    );
+    assert!(!waf_overrides("dev").iter().all(|(_, overrides)| overrides.is_empty()));
+    assert_eq!(waf_log_filter("prod"), None);
+}
+
 #[test]
 fn no_aaaa_record_points_at_the_ipv4_only_load_balancer() {
     for root in ["dev", "prod"] {

@@ -115,12 +115,25 @@ pub struct WafSettings {
     /// clients that send no User-Agent (`NoUserAgent_HEADER`) are counted; `[]` for a group
     /// blocks with every rule of it.
     pub count_rules: BTreeMap<String, Vec<String>>,
+    /// Which requests the web ACL logs: `all` (every request it inspects), or `matched`
+    /// (only those a rule blocked or counted, through a logging filter; the log costs a
+    /// fraction, and the WAF's metrics still count every request).
+    pub logged_requests: WafLoggedRequests,
+}
+
+/// Which requests the web ACL writes to its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WafLoggedRequests {
+    All,
+    Matched,
 }
 
 impl Default for WafSettings {
     fn default() -> Self {
         WafSettings {
             rate_limit: 2000,
+            logged_requests: WafLoggedRequests::All,
             count_rules: BTreeMap::from([(
                 "AWSManagedRulesCommonRuleSet".to_string(),
                 vec!["SizeRestrictions_BODY".to_string(), "NoUserAgent_HEADER".to_string()],

@@ -59,11 +59,12 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "min-logs",
-        summary: "minimal monitoring: 7-day log retention, rejected-traffic flow logs, no Container Insights, Performance Insights or enhanced monitoring",
-        description: "Keeps CloudWatch log events for 7 days, logs only rejected VPC traffic, and switches off \
-                      Container Insights, RDS Performance Insights and enhanced monitoring. Alarms keep \
-                      working on the standard metrics.",
-        overlay: "logs.retention_days = 7\nnetwork.flow_logs.traffic = \"reject\"\nservice.container_insights = false\ndatabase.performance_insights = false\ndatabase.enhanced_monitoring_interval = 0\n",
+        summary: "minimal monitoring: 7-day log retention, rejected-traffic flow logs, WAF logs of matched requests only, no Container Insights, Performance Insights or enhanced monitoring",
+        description: "Keeps CloudWatch log events for 7 days, logs only rejected VPC traffic and the requests a \
+                      WAF rule blocked or counted, and switches off Container Insights, RDS Performance \
+                      Insights and enhanced monitoring. Alarms keep working on the standard metrics, and the \
+                      WAF's metrics still count every request.",
+        overlay: "logs.retention_days = 7\nnetwork.flow_logs.traffic = \"reject\"\nwaf.logged_requests = \"matched\"\nservice.container_insights = false\ndatabase.performance_insights = false\ndatabase.enhanced_monitoring_interval = 0\n",
         conflicts_with: &[],
     },
     Preset {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use super::data::{
     AlarmThresholds, BackupSettings, DatabaseSettings, FrontendSettings, MonitoringSettings, SlackSettings,
 };
-pub use super::edge::{AlbSettings, DnsSettings, HealthCheckSettings, WafSettings};
+pub use super::edge::{AlbSettings, DnsSettings, HealthCheckSettings, WafLoggedRequests, WafSettings};
 pub use super::network::{FlowLogTraffic, FlowLogs, NatMode, NetworkSettings, SubnetSettings};
 pub use super::scale::{
     BudgetSettings, CacheEngine, CacheSettings, CacheSubnets, CdnSettings, PriceClass, UsageSettings,

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::prices::{Lookup, PriceTable, REFERENCE_REGION};
 use super::table::{TextTable, money, quantity};
-use crate::config::{CpuArchitecture, FlowLogTraffic, UsageSettings};
+use crate::config::{CpuArchitecture, FlowLogTraffic, UsageSettings, WafLoggedRequests};
 use crate::model::{Architecture, Egress, Service};
 use crate::render::context::MonitoringContext;
 
@@ -46,9 +46,19 @@ pub fn flow_log_kept(traffic: FlowLogTraffic) -> f64 {
     }
 }
 
-/// One WAF log record, in KB. The web ACL logs every request it inspects (no logging
-/// filter); assumed 1 KB a record, the JSON with the request's headers (often more).
+/// One WAF log record, in KB: assumed 1 KB, the JSON with the request's headers (often
+/// more).
 pub const WAF_LOG_RECORD_KB: f64 = 1.0;
+
+/// Share of the requests the WAF log keeps. Assumed for `matched`: a public API's requests
+/// that a rule blocks or counts (scanners, bad bots, the counted rules' bodies over 8 KB and
+/// clients without a User-Agent) are a twentieth of all.
+pub fn waf_log_kept(logged: WafLoggedRequests) -> f64 {
+    match logged {
+        WafLoggedRequests::All => 1.0,
+        WafLoggedRequests::Matched => 0.05,
+    }
+}
 
 /// Container Insights performance log events, KB per running task a minute (task,
 /// container and service events; assumed).
@@ -229,7 +239,10 @@ pub fn assumptions() -> Vec<String> {
             FLOW_LOG_SHARE * 100.0,
             flow_log_kept(FlowLogTraffic::Reject) * 100.0
         ),
-        format!("WAF logs every request, {WAF_LOG_RECORD_KB} KB a record (assumed)"),
+        format!(
+            "WAF log records are {WAF_LOG_RECORD_KB} KB each, and a log of matched requests keeps {:.0}% of them (assumed)",
+            waf_log_kept(WafLoggedRequests::Matched) * 100.0
+        ),
         format!(
             "Container Insights: {CONTAINER_INSIGHTS_METRICS} custom metrics while tasks run and \
              {CONTAINER_INSIGHTS_KB_PER_TASK_MINUTE} KB of performance logs per task-minute (assumed); \
@@ -1003,15 +1016,26 @@ fn cloudwatch(arch: &Architecture, tasks: f64, bill: &mut Bill<'_>) {
     );
     stored_gb += stored_logs_gb(flow, retention);
 
-    let waf = usage.api_requests_millions * 1e6 * WAF_LOG_RECORD_KB / KB_PER_GB;
+    let logged = arch.waf.logged_requests;
+    let waf = usage.api_requests_millions * 1e6 * waf_log_kept(logged) * WAF_LOG_RECORD_KB / KB_PER_GB;
+    let (what, note) = match logged {
+        WafLoggedRequests::All => (
+            "logs ingested: WAF, one record per request",
+            Some(
+                "`waf.logged_requests = \"matched\"` (in `min-logs`) keeps only the requests a rule blocked or counted"
+                    .into(),
+            ),
+        ),
+        WafLoggedRequests::Matched => ("logs ingested: WAF, the requests a rule blocked or counted", None),
+    };
     bill.add(
-        Source("logs.waf", &["usage.api_requests_millions"]),
+        Source("logs.waf", &["usage.api_requests_millions", "waf.logged_requests"]),
         Component::CloudWatch,
-        "logs ingested: WAF, one record per request",
+        what,
         waf,
         "GB",
         "cloudwatch_logs.ingestion_vended_gb",
-        Some("a logging filter that keeps only blocked requests would remove most of it".into()),
+        note,
     );
     stored_gb += stored_logs_gb(waf, retention);
 

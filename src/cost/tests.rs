@@ -171,12 +171,17 @@ fn logs_split_into_their_sources_and_are_stored_for_their_retention() {
     assert!(close(line(&all, "cloudwatch_logs.storage_gb_month").quantity, stored));
     assert_eq!(line(&all, "cloudwatch.container_insights_ecs_metric_month").quantity, 30.0);
 
-    // min-logs: flow logs of rejected traffic only, no Container Insights, no enhanced
-    // monitoring, 7 days kept.
+    // min-logs: flow logs of rejected traffic only, WAF records of matched requests only (a
+    // twentieth), no Container Insights, no enhanced monitoring, 7 days kept.
     let minimal = Estimate::new(&dev(&format!("presets = [\"min-logs\"]\n{usage}")), &prices);
     assert!(close(ingested(&minimal, "VPC flow logs (REJECT)"), 0.4));
+    assert!(close(ingested(&minimal, "WAF, the requests a rule blocked or counted"), 0.05));
     assert!(minimal.lines.iter().all(|l| !l.item.contains("Container Insights") && !l.item.contains("enhanced")));
-    assert!(close(line(&minimal, "cloudwatch_logs.storage_gb_month").quantity, 7.4 * 7.0 / 30.4167));
+    assert!(close(line(&minimal, "cloudwatch_logs.storage_gb_month").quantity, 6.45 * 7.0 / 30.4167));
+    // The WAF's part alone, on an environment that keeps everything else.
+    let matched = Estimate::new(&dev(&format!("[waf]\nlogged_requests = \"matched\"\n{usage}")), &prices);
+    assert!(close(ingested(&matched, "WAF, the requests a rule blocked or counted"), 0.05));
+    assert!(close(ingested(&matched, "VPC flow logs (ALL)"), 2.0));
 }
 
 #[test]

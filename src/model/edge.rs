@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Checks, names, path};
-use crate::config::Settings;
+use crate::config::{Settings, WafLoggedRequests};
 use crate::diagnostic::did_you_mean;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct Waf {
     /// Rules that count instead of block, by the name of their managed group (a group of
     /// [`MANAGED_RULE_GROUPS`]; each rule one of its `rules`, once).
     pub count_rules: BTreeMap<&'static str, Vec<String>>,
+    /// Which requests reach the web ACL's log (`waf.logged_requests`).
+    pub logged_requests: WafLoggedRequests,
 }
 
 /// An AWS managed rule group on the web ACL.
@@ -337,7 +339,11 @@ impl Waf {
                 None,
             );
         }
-        Waf { rate_limit: limit, count_rules: check_count_rules(checks, &settings.waf.count_rules) }
+        Waf {
+            rate_limit: limit,
+            count_rules: check_count_rules(checks, &settings.waf.count_rules),
+            logged_requests: settings.waf.logged_requests,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::waiver;
+use crate::config::WafLoggedRequests;
 use crate::model::edge::MANAGED_RULE_GROUPS;
 use crate::model::{Architecture, region};
 
@@ -102,6 +103,9 @@ pub struct WafContext {
     pub managed_rules: Vec<WafRule>,
     /// Every rule in evaluation order, for the README.
     pub rules: Vec<WafRule>,
+    /// The actions of the requests the log keeps (`aws_wafv2_web_acl_logging_configuration`'s
+    /// logging filter); empty when it keeps every request.
+    pub logged_actions: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,6 +136,19 @@ impl WafContext {
             count_rules: Vec::new(),
         });
         rules.sort_by_key(|r| r.priority);
-        WafContext { rate_limit: arch.waf.rate_limit, rate_limit_priority: RATE_LIMIT_PRIORITY, managed_rules, rules }
+        let logged_actions = match arch.waf.logged_requests {
+            WafLoggedRequests::All => Vec::new(),
+            // A rule that blocked; one whose own action counts; and a managed group's rule
+            // overridden to count (`waf.count_rules`), which logging filters call
+            // EXCLUDED_AS_COUNT.
+            WafLoggedRequests::Matched => vec!["BLOCK", "COUNT", "EXCLUDED_AS_COUNT"],
+        };
+        WafContext {
+            rate_limit: arch.waf.rate_limit,
+            rate_limit_priority: RATE_LIMIT_PRIORITY,
+            managed_rules,
+            rules,
+            logged_actions,
+        }
     }
 }

@@ -205,5 +205,34 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
     }
   }
 
+  # Only requests a rule blocked or counted reach the log (waf.logged_requests =
+  # "matched"); the web ACL's metrics still count every request.
+  logging_filter {
+    default_behavior = "DROP"
+
+    filter {
+      behavior    = "KEEP"
+      requirement = "MEETS_ANY"
+
+      condition {
+        action_condition {
+          action = "BLOCK"
+        }
+      }
+
+      condition {
+        action_condition {
+          action = "COUNT"
+        }
+      }
+
+      condition {
+        action_condition {
+          action = "EXCLUDED_AS_COUNT"
+        }
+      }
+    }
+  }
+
   depends_on = [aws_cloudwatch_log_resource_policy.this]
 }
