@@ -193,7 +193,8 @@ impl Guard {
                 from.insert(address.clone());
             }
         }
-        from.retain(|address| !after.configures(address));
+        // A `removed` block the configuration itself has (a module's own) needs no second.
+        from.retain(|address| !after.configures(address) && after.removed_from(address).is_none());
         from.into_iter().collect()
     }
 

@@ -211,6 +211,18 @@ fn a_module_that_leaves_destroys_its_data_unless_a_removed_block_keeps_it() {
 }
 
 #[test]
+fn a_removed_block_a_module_has_itself_is_not_repeated_in_the_root() {
+    // A module template that forgets a resource it used to have (destroy = false): the
+    // block is in the rendered module on both sides, so the root needs none of its own.
+    let mut forgets = seed();
+    forgets[1].1.push_str("\nremoved {\n  from = aws_iam_role.old\n\n  lifecycle {\n    destroy = false\n  }\n}\n");
+    let mut changed = forgets.clone();
+    changed[1].1.push_str("\n# changed\n");
+    let (_, keeping) = guard(&forgets, &changed);
+    assert!(keeping.is_empty(), "{keeping:?}");
+}
+
+#[test]
 fn a_new_address_needs_a_moved_block() {
     let renamed = vec![
         ("main.tf", ROOT.to_string()),
