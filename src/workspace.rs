@@ -223,6 +223,8 @@ pub struct SharedClaims {
     pub state_bucket: String,
     pub state_region: String,
     pub account_id: Option<String>,
+    /// The region the environment runs in.
+    pub region: String,
     pub zone: String,
     pub record_names: Vec<(&'static str, String)>,
     /// The environment's part in the project's pipeline, when it names a repository.
@@ -237,6 +239,7 @@ impl SharedClaims {
             state_bucket: arch.state.bucket.clone(),
             state_region: arch.state.region.clone(),
             account_id: arch.account_id.clone(),
+            region: arch.region.clone(),
             zone: arch.dns.zone.clone(),
             record_names: arch.record_names().into_iter().map(|(field, name)| (field, name.to_string())).collect(),
             pipeline: PipelineMember::of(arch),

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use infragen::render::{Renderer, moved};
+use infragen::render::{BootstrapInputs, Renderer, moved};
 use infragen::workspace::Workspace;
 
 mod common;
@@ -27,9 +27,9 @@ fn rendered_addresses() -> String {
         }
         if name == "prod" {
             let pipeline = infragen::model::pipeline::Pipeline::new(&[&environment.architecture]);
-            for address in
-                renderer.bootstrap(&environment.architecture, pipeline.as_ref()).expect("renders").addresses()
-            {
+            let regions = BTreeSet::from([environment.architecture.region.clone()]);
+            let inputs = BootstrapInputs { pipeline: pipeline.as_ref(), regions: &regions };
+            for address in renderer.bootstrap(&environment.architecture, inputs).expect("renders").addresses() {
                 text.push_str(&format!("bootstrap {address}\n"));
             }
         }

@@ -264,3 +264,56 @@ fn environments_sharing_the_state_bucket_must_name_one_account() {
         .status(2)
         .stderr_contains("environments disagree on `account_id`: environments/dev.toml has \"111122223333\", environments/prod.toml has \"123456789012\"");
 }
+
+#[test]
+fn the_bootstrap_lets_waf_deliver_logs_in_every_region_an_environment_runs_in() {
+    // dev moves to Singapore and keeps its state where prod's is. `gen --env prod` alone
+    // still gives the bootstrap a policy for dev's region, through a provider of its own.
+    let test = Test::with_shipped_environments();
+    let dev = test.read("environments/dev.toml");
+    let moved = dev
+        .replace("region = \"ap-northeast-1\"", "region = \"ap-southeast-1\"")
+        .replace("[\"ap-northeast-1a\", \"ap-northeast-1c\"]", "[\"ap-southeast-1a\", \"ap-southeast-1b\"]")
+        .replace("[state]\n", "[state]\nregion = \"ap-northeast-1\"\n");
+    assert_ne!(moved, dev);
+    test.write("environments/dev.toml", &moved);
+    test.run_args(&["gen", "--env", "prod"]).status(0);
+
+    let parse = |file: &str| hcl::parse(&test.read(&format!("generated/bootstrap/{file}"))).expect("parses");
+    let text = |expression: &hcl::Expression| hcl::format::to_string(expression).expect("formats");
+    let attribute =
+        |block: &hcl::Block, key: &str| block.body().attributes().find(|a| a.key() == key).map(|a| text(a.expr()));
+    let providers = parse("providers.tf");
+    let aliased: Vec<(Option<String>, Option<String>)> = common::blocks(&providers, "provider", &["aws"])
+        .into_iter()
+        .filter(|p| attribute(p, "alias").is_some())
+        .map(|p| (attribute(p, "alias"), attribute(p, "region")))
+        .collect();
+    assert_eq!(aliased, [(Some("\"ap_southeast_1\"".into()), Some("\"ap-southeast-1\"".into()))]);
+
+    let logs = parse("logs.tf");
+    let policies: Vec<(String, Option<String>)> = common::blocks(&logs, "resource", &[])
+        .into_iter()
+        .filter(|b| b.labels()[0].as_str() == "aws_cloudwatch_log_resource_policy")
+        .map(|b| (b.labels()[1].as_str().to_string(), attribute(b, "provider")))
+        .collect();
+    assert_eq!(
+        policies,
+        [
+            ("waf_log_delivery_ap_northeast_1".to_string(), None),
+            ("waf_log_delivery_ap_southeast_1".to_string(), Some("aws.ap_southeast_1".to_string())),
+        ]
+    );
+    let logs_text = test.read("generated/bootstrap/logs.tf");
+    assert!(logs_text.contains(
+        ":logs:ap-southeast-1:${data.aws_caller_identity.current.account_id}:log-group:aws-waf-logs-acme-*:*"
+    ));
+    // No environment holds a policy of its own any more: it forgets the one it had.
+    let waf = test.read("generated/prod/modules/waf/main.tf");
+    assert!(!waf.contains("resource \"aws_cloudwatch_log_resource_policy\""), "{waf}");
+    assert!(
+        waf.contains(
+            "removed {\n  from = aws_cloudwatch_log_resource_policy.this\n\n  lifecycle {\n    destroy = false"
+        )
+    );
+}

@@ -5,14 +5,14 @@
 //! code; Markdown must not gain a heading, a table cell, HTML or a link; shell scripts
 //! must keep the payload quoted; no file may hold a control or bidirectional character.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use infragen::config::{Overrides, load_environment};
 use infragen::diagnostic::SourceFile;
 use infragen::model::Architecture;
 use infragen::model::pipeline::Pipeline;
-use infragen::render::Renderer;
+use infragen::render::{BootstrapInputs, Renderer};
 
 const HOSTILE: &[&str] = &[
     "pwned\"\n}\nresource \"null_resource\" \"pwned\" {\n  x = \"",
@@ -173,7 +173,9 @@ fn try_cases(renderer: &Renderer, cases: &[Case<'_>]) -> (BTreeMap<String, usize
         *accepted.entry(field.join(".")).or_default() += 1;
         let mut files = renderer.environment(&arch).expect("an accepted file renders").into_files();
         let pipeline = Pipeline::new(&[&arch]);
-        files.extend(renderer.bootstrap(&arch, pipeline.as_ref()).expect("bootstrap renders").into_files());
+        let regions = BTreeSet::from([arch.region.clone()]);
+        let inputs = BootstrapInputs { pipeline: pipeline.as_ref(), regions: &regions };
+        files.extend(renderer.bootstrap(&arch, inputs).expect("bootstrap renders").into_files());
         if let Some(pipeline) = &pipeline {
             files.extend(renderer.pipeline(pipeline).expect("the pipeline renders").into_files());
         }

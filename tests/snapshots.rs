@@ -4,10 +4,11 @@
 //! change, accept the new output with `INSTA_UPDATE=always cargo test --test snapshots`
 //! (or `cargo insta review`) and regenerate `generated/` with `infragen gen --all`.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use infragen::config::Overrides;
-use infragen::render::{RenderedRoot, Renderer};
+use infragen::render::{BootstrapInputs, RenderedRoot, Renderer};
 use infragen::workspace::Workspace;
 
 fn shipped(name: &str) -> infragen::model::Architecture {
@@ -41,7 +42,9 @@ fn bootstrap() {
     let (dev, prod) = (shipped("dev"), shipped("prod"));
     let pipeline = infragen::model::pipeline::Pipeline::new(&[&dev, &prod]);
     assert!(pipeline.is_some(), "the shipped environments name a repository");
-    let root = Renderer::new().expect("templates").bootstrap(&prod, pipeline.as_ref()).expect("renders");
+    let regions = BTreeSet::from([dev.region.clone(), prod.region.clone()]);
+    let inputs = BootstrapInputs { pipeline: pipeline.as_ref(), regions: &regions };
+    let root = Renderer::new().expect("templates").bootstrap(&prod, inputs).expect("renders");
     insta::assert_snapshot!("bootstrap", tree(&root));
 }
 
@@ -53,7 +56,9 @@ fn bootstrap_with_the_accounts_github_oidc_provider() {
     let load = |name: &str| workspace.load(name, &overrides).expect("loads").architecture;
     let (dev, prod) = (load("dev"), load("prod"));
     let pipeline = infragen::model::pipeline::Pipeline::new(&[&dev, &prod]);
-    let root = Renderer::new().expect("templates").bootstrap(&prod, pipeline.as_ref()).expect("renders");
+    let regions = BTreeSet::from([dev.region.clone(), prod.region.clone()]);
+    let inputs = BootstrapInputs { pipeline: pipeline.as_ref(), regions: &regions };
+    let root = Renderer::new().expect("templates").bootstrap(&prod, inputs).expect("renders");
     insta::assert_snapshot!("bootstrap_existing_oidc_provider", root.files()["bootstrap/github.tf"].as_str());
 }
 

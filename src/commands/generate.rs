@@ -15,6 +15,7 @@ use crate::output::{
     StagedRoot, Staging, StaleReference, Written, read_generated, review_markdown, stale_references,
     stale_references_of,
 };
+use crate::render::BootstrapInputs;
 use crate::render::Renderer;
 use crate::workspace::{Environment, Workspace};
 use crate::workspace::{SharedClaims, check_shared_claims};
@@ -73,8 +74,11 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         return Err(Error::Invalid(Diagnostics(problems)));
     }
     let others = check_across_environments(&workspace, &loaded, err)?;
-    // The pipeline's roles in the bootstrap cover every environment, not only those selected.
-    let members: Vec<PipelineMember> = loaded.iter().filter_map(|l| l.claims.pipeline.clone()).chain(others).collect();
+    // The pipeline's roles and the WAF log policies in the bootstrap cover every
+    // environment, not only those selected.
+    let every_claim = || loaded.iter().map(|l| &l.claims).chain(&others);
+    let members: Vec<PipelineMember> = every_claim().filter_map(|c| c.pipeline.clone()).collect();
+    let regions: BTreeSet<String> = every_claim().map(|c| c.region.clone()).collect();
     let pipeline = Pipeline::of_members(&members);
 
     if lock.is_none() && !args.check {
@@ -99,15 +103,14 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             root: l.root.clone(),
             inputs: l.inputs.clone(),
             model: Mutex::new(model.clone()),
-            bootstrap: false,
-            pipeline: None,
+            bootstrap: None,
             production: l.production,
         })
         .collect();
     let bootstrap_source =
         loaded.iter().zip(&models).find(|(l, _)| l.claims.account_id.is_some()).or(loaded.iter().zip(&models).next());
     if let Some((source, model)) = bootstrap_source {
-        let inputs = crate::output::inputs_digest(&[&source.bootstrap_inputs, &format!("{pipeline:?}")]);
+        let inputs = crate::output::inputs_digest(&[&source.bootstrap_inputs, &format!("{pipeline:?}\n{regions:?}")]);
         // The source of a bootstrap that needs rendering is loaded again if it was dropped.
         let model = match model {
             None if record.freshness(&args.out, plan.manifest(), BOOTSTRAP_ROOT, &inputs) == Freshness::Unknown => {
@@ -120,8 +123,7 @@ pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             // The bootstrap holds the pipeline's roles of every environment.
             inputs,
             model: Mutex::new(model),
-            bootstrap: true,
-            pipeline: pipeline.as_ref(),
+            bootstrap: Some(BootstrapInputs { pipeline: pipeline.as_ref(), regions: &regions }),
             production: any_production,
         });
     }
@@ -401,9 +403,8 @@ struct Job<'a> {
     /// The environment's model, when the root needs rendering: taken by the worker that
     /// renders it.
     model: Mutex<Option<Arc<Environment>>>,
-    bootstrap: bool,
-    /// The project's pipeline, whose roles the bootstrap creates.
-    pipeline: Option<&'a Pipeline>,
+    /// For the bootstrap: what it holds for all the environments.
+    bootstrap: Option<BootstrapInputs<'a>>,
     /// Production data is refused to be destroyed; the state bootstrap counts as production
     /// when any environment does.
     production: bool,
@@ -443,13 +444,13 @@ impl Job<'_> {
         count_resources: bool,
     ) -> Result<Planned, Error> {
         let arch = &environment.architecture;
-        let mut root = if self.bootstrap {
-            renderer.bootstrap_unparsed(arch, self.pipeline)?
+        let mut root = if let Some(inputs) = self.bootstrap {
+            renderer.bootstrap_unparsed(arch, inputs)?
         } else {
             renderer.environment_unparsed(arch, allow_replace)?
         };
         let mut part = Plan::of_root(out, manifest, &root)?;
-        if !self.bootstrap && arch.stage == Stage::Production {
+        if self.bootstrap.is_none() && arch.stage == Stage::Production {
             let removed = Guard::keeping(&part, &root.name);
             if !removed.is_empty() {
                 renderer.keep(arch, &mut root, &removed)?;
@@ -544,13 +545,13 @@ fn selected_names(workspace: &Workspace, selection: &Selection, err: &mut dyn Wr
 /// run against every environment file, not only the selected ones: `gen --env dev` must
 /// not take prod's record name, nor `gen --env prod` move the bucket dev's backend uses.
 /// The others are loaded as their files say, without this run's overrides; one that does
-/// not load is named, since it could not be checked against. Returns the others' parts in
-/// the pipeline.
+/// not load is named, since it could not be checked against. Returns the others' claims
+/// (their parts in the pipeline and their regions, which the bootstrap covers).
 fn check_across_environments(
     workspace: &Workspace,
     selected: &[Loaded],
     err: &mut dyn Write,
-) -> Result<Vec<PipelineMember>, Error> {
+) -> Result<Vec<SharedClaims>, Error> {
     let mut claims: Vec<SharedClaims> = selected.iter().map(|l| l.claims.clone()).collect();
     let first_other = claims.len();
     for name in workspace.environment_names()? {
@@ -569,7 +570,7 @@ fn check_across_environments(
         }
     }
     check_shared_claims(&claims)?;
-    Ok(claims.drain(first_other..).filter_map(|c| c.pipeline).collect())
+    Ok(claims.split_off(first_other))
 }
 
 fn rerun_hint(selection: &Selection) -> String {

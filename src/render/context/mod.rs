@@ -24,6 +24,7 @@ pub use service::EcsContext;
 use crate::config::Stage;
 use crate::model::Architecture;
 use crate::model::pipeline::{GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, InstallFrom, Pipeline, PipelineEnvironment};
+use crate::render::BootstrapInputs;
 
 /// Terraform and provider constraints of every generated root and module.
 #[derive(Debug, Clone, Serialize)]
@@ -406,14 +407,41 @@ pub struct BootstrapContext {
     pub pipeline: Option<Pipeline>,
     pub oidc_url: &'static str,
     pub oidc_audience: &'static str,
+    /// Every region an environment runs in, the bootstrap's own first when one does: each
+    /// gets the policy that lets WAF deliver to the environments' web ACL logs.
+    pub regions: Vec<RegionProvider>,
+}
+
+/// A region the bootstrap creates resources in, and the provider it does so through.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionProvider {
+    pub region: String,
+    /// The provider's alias; `None` for the bootstrap's own region (the default provider).
+    pub alias: Option<String>,
+    /// The region as a Terraform name, for the names of its resources.
+    pub key: String,
 }
 
 impl BootstrapContext {
-    pub fn new(arch: &Architecture, pipeline: Option<&Pipeline>) -> Self {
+    pub fn new(arch: &Architecture, inputs: BootstrapInputs<'_>) -> Self {
         let mut default_tags = BTreeMap::new();
         default_tags.insert("Project".to_string(), arch.project.clone());
         default_tags.insert("ManagedBy".to_string(), "infragen".to_string());
+        let home = &arch.state.region;
+        let key = |region: &str| region.replace('-', "_");
+        let mut regions: Vec<RegionProvider> = inputs
+            .regions
+            .iter()
+            .map(|region| RegionProvider {
+                region: region.clone(),
+                alias: (region != home).then(|| key(region)),
+                key: key(region),
+            })
+            .collect();
+        regions.sort_by_key(|provider| provider.alias.is_some());
+        let pipeline = inputs.pipeline;
         BootstrapContext {
+            regions,
             terraform: TERRAFORM,
             project: arch.project.clone(),
             region: arch.state.region.clone(),

@@ -153,10 +153,6 @@ resource "aws_wafv2_web_acl" "this" {
 # Logging, with the Authorization header redacted
 ################################################################################
 
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:logs.retention_days = 7 in the environment file (log retention is a cost choice of this environment).
   # WAF only delivers to log groups whose names start with aws-waf-logs-.
@@ -165,36 +161,9 @@ resource "aws_cloudwatch_log_group" "this" {
   kms_key_id        = var.logs_kms_key_arn
 }
 
-data "aws_iam_policy_document" "log_delivery" {
-  statement {
-    sid       = "WafLogDelivery"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["delivery.logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:*:${data.aws_caller_identity.current.account_id}:*"]
-    }
-  }
-}
-
-resource "aws_cloudwatch_log_resource_policy" "this" {
-  policy_name     = "${var.name}-waf-log-delivery"
-  policy_document = data.aws_iam_policy_document.log_delivery.json
-}
-
+# WAF delivers to the log group under the CloudWatch Logs resource policy that
+# generated/bootstrap creates in each region the environments run in: an account holds at
+# most 10 such policies in a region, too few for one per environment.
 resource "aws_wafv2_web_acl_logging_configuration" "this" {
   resource_arn            = aws_wafv2_web_acl.this.arn
   log_destination_configs = [aws_cloudwatch_log_group.this.arn]
@@ -233,6 +202,17 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
       }
     }
   }
+}
 
-  depends_on = [aws_cloudwatch_log_resource_policy.this]
+# This module held its own policy before the bootstrap did (infragen 0.1). Terraform
+# forgets an environment's old one rather than destroying it, so that WAF keeps delivering
+# whether or not the bootstrap was applied first; otherwise a no-op. Once the bootstrap's
+# policy exists, `aws logs delete-resource-policy --policy-name <name>-waf-log-delivery`
+# frees the old one's place among the region's 10.
+removed {
+  from = aws_cloudwatch_log_resource_policy.this
+
+  lifecycle {
+    destroy = false
+  }
 }
