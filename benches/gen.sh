@@ -204,12 +204,12 @@ for n in $sizes; do
   read_target=$(awk -v r="$read_ms" 'BEGIN {printf "%.1f", 3 * r}')
   cp_target=$(awk -v r="$cp_ms" 'BEGIN {printf "%.1f", 2 * r}')
   read -r ms mib cpu < <(measure "$bin" gen --all --out out)
-  row "$set_name, tree unchanged" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree: $read_ms ms)"
+  row "$set_name, tree unchanged" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree, $read_ms ms)"
   read -r ms mib cpu < <(measure "$bin" gen --all --check --out out)
   row "$set_name, \`--check\`" "$ms" "$cpu" "$read_target" "$mib" 16 " (3x reading the tree)"
   read -r ms mib cpu < <(measure "$bin" gen --all --out @new@)
   fail_target=$(awk -v c="$cp_target" -v s="$sync_ms" 'BEGIN {t = 2 * s; if (t < c) t = c; printf "%.1f", t}')
-  row "$set_name, empty directory" "$ms" "$cpu" "$cp_target" "$mib" "" " (2x \`cp -r\`: $cp_ms ms; durable copy: $sync_ms ms)" "$fail_target"
+  row "$set_name, empty directory" "$ms" "$cpu" "$cp_target" "$mib" "" " (2x \`cp -r\` of $cp_ms ms; durable copy: $sync_ms ms)" "$fail_target"
 done
 
 echo
